@@ -21,3 +21,17 @@ class VaultLocked(VaultError):
 
     code = "vault_locked"
     status = 503
+
+
+class VaultUnwritable(VaultError):
+    """The data directory or disk refuses writes (read-only, full, or an I/O error)."""
+
+    code = "vault_unwritable"
+    status = 503
+
+
+class InvalidRecord(VaultError):
+    """A record handed to the vault is malformed (wrong type, missing field, unknown kind)."""
+
+    code = "invalid_record"
+    status = 400
