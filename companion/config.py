@@ -56,6 +56,15 @@ def data_dir() -> Path:
     return path
 
 
+def models_dir(cfg: Mapping[str, Any]) -> Path:
+    """Built and pulled models: ``$FEEDLENS_MODELS`` if set, else ``<data dir>/models``.
+
+    Models are not personal data, so they may live apart from the vault (tests share one build).
+    """
+    override = os.environ.get("FEEDLENS_MODELS")
+    return Path(override).expanduser() if override else Path(cfg["data_dir"]) / "models"
+
+
 def validate(values: Mapping[str, Any], source: str) -> dict[str, Any]:
     """Check names and types against :data:`SETTINGS`; raise ``ValueError`` saying what is wrong."""
     out: dict[str, Any] = {}

@@ -1,0 +1,32 @@
+"""The HTTP API, v1: one blueprint per area, each guarded by :mod:`companion.security`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Flask, request
+
+from companion.errors import InvalidRequest
+
+
+def read_json(what: str = "request body") -> Any:
+    """The request body as JSON, or a 400 that says what is wrong with it."""
+    if request.mimetype != "application/json":
+        raise InvalidRequest(f"send the {what} as JSON with 'Content-Type: application/json'")
+    raw = request.get_data(cache=True)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidRequest(f"the {what} is not valid UTF-8 (byte {exc.start}); send UTF-8 JSON") from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidRequest(f"the {what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+
+
+def register(app: Flask) -> None:
+    from companion.api import analyze, health, openapi, pair, status, stubs
+
+    for module in (health, openapi, pair, status, analyze, stubs):
+        app.register_blueprint(module.bp)

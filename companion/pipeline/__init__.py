@@ -1,0 +1,1 @@
+"""The analysis pipeline: posts + profile -> verdicts. Plain functions over frozen dataclasses."""
