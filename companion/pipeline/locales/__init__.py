@@ -1,0 +1,1 @@
+"""Reason sentences per UI language (reasons.<lang>.json); loaded by companion.pipeline.reasons."""

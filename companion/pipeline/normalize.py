@@ -1,0 +1,200 @@
+"""Text normalisation for matching mutes against posts that try to dodge them.
+
+    >>> n = normalize("Ｃｒｙｐｔｏ news")
+    >>> n.text
+    'crypto news'
+    >>> n.original_span(0, 6)          # where the match sits in the post as written
+    (0, 6)
+
+What one pass does to each character, in order (and why):
+
+1. NFKC: full-width ``Ｃ``, mathematical ``𝐂``, ligatures ``ﬁ`` become plain letters.
+2. Case folding (``str.casefold``): ``CRYPTO``, ``Straße`` ~ ``strasse``.
+3. Format characters (Unicode category ``Cf``: zero-width space / joiner, soft hyphen, BOM, bidi
+   marks) are dropped: ``cr\u200bypto`` reads as ``crypto``.
+4. Accents (combining diacritics) are stripped: ``crýptö`` -> ``crypto``.
+5. Homoglyphs: a character that Unicode's confusables table (``confusable-homoglyphs`` package, built
+   from Unicode's ``confusables.txt``) lists as confusable with one ASCII letter or digit becomes that
+   letter: Cyrillic ``с`` / Greek ``ο`` -> ``c`` / ``o``. CJK, kana and Hangul are never remapped.
+
+Leetspeak (``Crypt0``) and separators inside words (``c.r.y.p.t.o``) are handled by the patterns
+that :mod:`companion.pipeline.rules` builds, not here: they are ambiguous (``1`` is ``i`` or ``l``)
+and only make sense relative to the word being looked for.
+
+Every normalised character remembers the index of the original character it came from, so a
+match can be reported as the post wrote it (``matched: "Crypt0"``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+log = logging.getLogger(__name__)
+
+# Combining diacritical marks (the accents of Latin, Greek and Cyrillic). Other scripts' marks
+# (Devanagari vowel signs, Hebrew points...) carry meaning and stay.
+_ACCENT_RANGES = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
+
+
+def _is_accent(ch: str) -> bool:
+    cp = ord(ch)
+    return any(lo <= cp <= hi for lo, hi in _ACCENT_RANGES)
+
+
+def is_unspaced_script(ch: str) -> bool:
+    """True for characters of scripts written without spaces between words (CJK, kana, Thai...).
+
+    Mutes in these scripts match as substrings: there are no word boundaries to look for.
+    Hangul is included because Korean glues particles onto nouns (``암호화폐는``).
+    """
+    cp = ord(ch)
+    return (
+        0x2E80 <= cp <= 0x9FFF  # CJK radicals, kana, bopomofo, CJK unified ideographs
+        or 0xAC00 <= cp <= 0xD7AF  # Hangul syllables
+        or 0x1100 <= cp <= 0x11FF  # Hangul jamo
+        or 0xF900 <= cp <= 0xFAFF  # CJK compatibility ideographs
+        or 0x20000 <= cp <= 0x3FFFF  # CJK extensions B+
+        or 0x0E00 <= cp <= 0x0EFF  # Thai, Lao
+        or 0x1000 <= cp <= 0x109F  # Myanmar
+        or 0x1780 <= cp <= 0x17FF  # Khmer
+        or 0xFF66 <= cp <= 0xFF9F  # half-width katakana
+    )
+
+
+@lru_cache(maxsize=1)
+def _homoglyph_map() -> dict[str, str]:
+    """char -> ASCII letter/digit, from the confusables table shipped by ``confusable-homoglyphs``.
+
+    The package's ``confusables.json`` lists, for each character, the characters it can be confused
+    with. We keep, for every non-ASCII character outside the unspaced scripts, the first ASCII letter
+    (lower-cased) it is confusable with, else the first ASCII digit. Built once (~10 ms).
+    """
+    try:
+        raw = resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError) as exc:  # pragma: no cover - dependency missing
+        log.warning("confusables table unavailable (%s); homoglyph matching is off", exc)
+        return {}
+    table: dict[str, list[dict[str, str]]] = json.loads(raw)
+    out: dict[str, str] = {}
+    for char, confusables in table.items():
+        if len(char) != 1 or ord(char) < 128 or is_unspaced_script(char):
+            continue
+        letters: list[str] = []
+        digits: list[str] = []
+        for entry in confusables:
+            c = entry.get("c", "").strip("\u200e\u200f")
+            if len(c) == 1 and c.isascii():
+                if c.isalpha():
+                    letters.append(c.lower())
+                elif c.isdigit():
+                    digits.append(c)
+        if letters:
+            out[char] = letters[0]
+        elif digits:
+            out[char] = digits[0]
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    """Steps 1-5 for one character cluster; may return '' (dropped) or several characters (``ß`` -> ``ss``)."""
+    s = unicodedata.normalize("NFKC", ch).casefold()
+    out: list[str] = []
+    glyphs = _homoglyph_map()
+    for c in s:
+        if unicodedata.category(c) == "Cf":
+            continue
+        if _is_accent(c):
+            continue
+        decomposed = unicodedata.normalize("NFD", c)
+        if decomposed != c and any(_is_accent(d) for d in decomposed):
+            c = unicodedata.normalize("NFC", "".join(d for d in decomposed if not _is_accent(d)))
+        for d in c:
+            out.append(glyphs.get(d, d))
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """A normalised text plus, for each of its characters, the index of the source character."""
+
+    text: str
+    source: str
+    index: tuple[int, ...]
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Span in :attr:`source` covering normalised characters ``[start, end)``."""
+        if end <= start or not self.index:
+            return (0, 0)
+        return (self.index[start], self.index[end - 1] + 1)
+
+    def original(self, start: int, end: int) -> str:
+        """The source text behind normalised characters ``[start, end)``."""
+        a, b = self.original_span(start, end)
+        return self.source[a:b]
+
+
+def _clusters(text: str) -> list[tuple[int, str]]:
+    """Split into (start index, base + following combining marks): NFKC must see them together
+    (``ﾊ`` + ``ﾞ`` is ``バ``; ``e`` + U+0301 is ``é``)."""
+    out: list[tuple[int, str]] = []
+    for i, ch in enumerate(text):
+        if out and (unicodedata.combining(ch) or ch in "\uff9e\uff9f"):
+            start, cluster = out[-1]
+            out[-1] = (start, cluster + ch)
+        else:
+            out.append((i, ch))
+    return out
+
+
+def normalize(text: str) -> Normalized:
+    """Normalise ``text`` for matching (see the module docstring); keeps an index map."""
+    chars: list[str] = []
+    index: list[int] = []
+    for i, cluster in _clusters(text):
+        for c in _fold_char(cluster):
+            chars.append(c)
+            index.append(i)
+    return Normalized("".join(chars), text, tuple(index))
+
+
+def fold(text: str) -> str:
+    """Just the normalised string (for mute words, topic names, account handles)."""
+    return "".join(_fold_char(cluster) for _, cluster in _clusters(text))
+
+
+def fold_light(text: str) -> str:
+    """NFKC + case folding + format characters dropped; no accent or homoglyph mapping.
+
+    Used where look-alikes must *not* be merged: allow-listed accounts (an impostor ``@аlice`` with
+    a Cyrillic ``а`` must not inherit ``@alice``'s trust) and user regexes (the person wrote them
+    against real text).
+    """
+    s = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(c for c in s if unicodedata.category(c) != "Cf")
+
+
+def normalize_light(text: str) -> Normalized:
+    """:func:`fold_light` with an index map back to ``text`` (user regexes report what they hit)."""
+    chars: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        for c in fold_light(ch):
+            chars.append(c)
+            index.append(i)
+    return Normalized("".join(chars), text, tuple(index))
+
+
+def normalize_account(handle: str) -> str:
+    """``"@Alice "`` -> ``"alice"``; ``"@bob@Mastodon.Social"`` -> ``"bob@mastodon.social"``."""
+    return fold_light(handle.strip()).lstrip("@")
+
+
+def account_skeleton(handle: str) -> str:
+    """Like :func:`normalize_account` but homoglyph- and accent-folded: mutes also catch impostors."""
+    return fold(handle.strip()).lstrip("@")
