@@ -1,0 +1,179 @@
+"""Translation with the built-in Bergamot pair: real text, posts, routing, cache, bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from _translate_support import DictCache, ModelServer, marian_entry
+from models.errors import InvalidInput
+from models.translate import NoRoute, Translator
+from models.translate import catalog as cat
+from models.translate.pull import pull
+from models.translate.router import Router
+from models.translate.segment import join, sentences, split_post
+
+
+@pytest.fixture(scope="module")
+def tr() -> Translator:
+    return Translator(None)
+
+
+def test_builtin_en_to_pt_translates_real_text(tr):
+    out = tr.translate(["The weather is nice today.", "I love reading books."], "pt", src="en")
+    assert [o["translation"] for o in out] == ["O tempo é bom hoje.", "Eu amo ler livros."]
+    assert out[0] == {"text": "The weather is nice today.", "translation": "O tempo é bom hoje.", "from": "en", "to": "pt"}
+
+
+def test_builtin_pt_to_en_translates_real_text(tr):
+    out = tr.translate(["Bom dia a todos!", "Onde fica a estação de trem?"], "en", src="pt")
+    assert out[0]["translation"] == "Good morning to all!"
+    assert "train station" in out[1]["translation"].lower()
+
+
+def test_translation_is_deterministic(tr):
+    texts = ["The children were playing happily in the garden. Then it rained!"] * 2
+    a = tr.translate(texts, "pt", src="en")
+    b = Translator(None).translate(texts, "pt", src="en")
+    assert a == b and a[0] == a[1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Great game last night! 🎉🔥 @ana_silva",
+        "Read this https://example.com/a?b=1#frag and tell me.\nThanks #blessed",
+        "Line one.\n\nLine three 👨‍👩‍👧 after a blank line.\r\nEnd",
+        "@bob @carol.social@mastodon.example thanks!",
+    ],
+)
+def test_segmentation_keeps_emoji_mentions_urls_and_line_breaks(tr, text):
+    pieces = split_post(text)
+    assert "".join(p.text for p in pieces) == text
+    kept = "".join(p.text for p in pieces if not p.translate)
+    for token in ("🎉🔥", "@ana_silva", "https://example.com/a?b=1#frag", "#blessed", "\n\n", "👨‍👩‍👧", "\r\n",
+                  "@carol.social@mastodon.example"):
+        if token in text:
+            assert token in kept
+    out = tr.translate([text], "pt", src="en")[0]["translation"]
+    for token in ("🎉🔥", "@ana_silva", "https://example.com/a?b=1#frag", "#blessed", "👨‍👩‍👧", "@bob"):
+        if token in text:
+            assert token in out
+    assert out.count("\n") == text.count("\n")
+
+
+def test_sentences_split_on_latin_and_cjk_punctuation():
+    assert sentences(split_post("Hi there. How are you? Fine!")) == ["Hi there.", "How are you?", "Fine!"]
+    assert sentences(split_post("你好。今天怎么样？很好")) == ["你好。", "今天怎么样？", "很好"]
+    assert sentences(split_post("Version 3.5 is out")) == ["Version 3.5 is out"]
+    pieces = split_post("A. B.")
+    assert join(pieces, {"A.": "X.", "B.": "Y."}) == "X. Y."
+
+
+def test_run_on_text_is_cut_into_bounded_pieces():
+    long = "word " * 2000
+    assert max(len(s) for s in sentences(split_post(long))) <= 400
+
+
+@pytest.mark.parametrize("text", ["🎉🎉🎉", "https://example.com/x", "@ana #tbt 😂 https://t.co/x", "12:30 !!!", "  "])
+def test_text_with_nothing_to_translate_comes_back_unchanged(tr, text):
+    before = tr.engine_calls
+    assert tr.translate([text], "pt", src="en")[0]["translation"] == text
+    assert tr.engine_calls == before
+
+
+def test_empty_text_stays_empty(tr):
+    assert tr.translate(["", "Hello."], "pt", src="en")[0]["translation"] == ""
+
+
+def test_same_language_is_returned_as_is(tr):
+    assert tr.translate(["Hello."], "en", src="en")[0]["translation"] == "Hello."
+
+
+def test_cache_hits_skip_the_engine():
+    cache = DictCache()
+    tr = Translator(None, cache=cache)
+    texts = ["Good morning. See you soon!", "See you soon!"]
+    first = tr.translate(texts, "pt", src="en")
+    assert tr.engine_calls == 2  # two unique sentences across both posts
+    assert len(cache.data) == 2 and all(len(k) == 64 for k in cache.data)  # hashed keys, no plaintext
+    again = Translator(None, cache=cache)
+    assert again.translate(texts, "pt", src="en") == first
+    assert again.engine_calls == 0
+
+
+def test_sentences_are_batched_across_posts():
+    tr = Translator(None)
+    ref = tr.router.route("en", "pt")[0]
+    engine = tr.router.engine(ref)
+    calls = []
+    original = engine.translate
+
+    def spy(texts, src, dst):
+        calls.append(list(texts))
+        return original(texts, src, dst)
+
+    engine.translate = spy  # type: ignore[method-assign]
+    tr.translate(["One post. Two sentences.", "Another post!", "One post."], "pt", src="en")
+    assert len(calls) == 1 and sorted(calls[0]) == ["Another post!", "One post.", "Two sentences."]
+
+
+def test_unknown_language_code_lists_the_valid_ones(tr):
+    with pytest.raises(InvalidInput, match="unknown language 'xx'; Feedlens can translate: de \\(German\\), en"):
+        tr.translate(["hi"], "xx", src="en")
+    with pytest.raises(InvalidInput, match="not a language code"):
+        tr.translate(["hi"], "pt", src="english!")
+
+
+def test_language_codes_are_normalised(tr):
+    assert tr.translate(["Hello."], "pt-BR", src="eng")[0]["to"] == "pt"
+
+
+def test_missing_pair_names_the_pull(tr):
+    with pytest.raises(NoRoute, match="no model for zh->en; run `feedlens models pull translate-zh-en`") as e:
+        tr.translate(["你好"], "en", src="zh")
+    assert e.value.status == 404
+    with pytest.raises(NoRoute, match="through English: run `feedlens models pull translate-zh-en`"):
+        tr.translate(["你好"], "pt", src="zh")
+
+
+def test_detected_source_language(tr):
+    from models.langid import detect
+
+    out = tr.translate(["The weather is really nice today.", "Olá a todos, bom dia!", "🎉"], "pt", detect=detect)
+    assert [o["from"] for o in out] == ["en", "pt", "und"]
+    assert out[0]["translation"] != out[0]["text"]
+    assert out[1]["translation"] == out[1]["text"] and out[2]["translation"] == "🎉"
+
+
+def test_detected_language_without_a_model_is_reported_per_text(tr):
+    out = tr.translate(["Hello there.", "你好"], "pt", detect=lambda t: ("zh", 0.99) if "你" in t else ("en", 0.99))
+    assert out[0]["translation"].startswith("Olá")
+    assert out[1]["translation"] == "你好" and "translate-zh-en" in out[1]["error"]
+
+
+def test_no_source_and_no_detector_is_an_error(tr):
+    with pytest.raises(InvalidInput, match="pass src"):
+        tr.translate(["Hello"], "pt")
+
+
+def test_pivot_through_english(tmp_path):
+    from models.translate.testing import build_random_marian
+
+    ckpt = build_random_marian(tmp_path / "ckpt")
+    server = ModelServer()
+    try:
+        server.add_dir("translate-zh-en", ckpt)
+        catalog = [marian_entry("translate-zh-en", "zh", "en", ckpt)] + [
+            e for e in cat.load_catalog() if e["id"] != "translate-zh-en"
+        ]
+        pull("translate-zh-en", tmp_path / "models", mirror=server.url, catalog=catalog)
+    finally:
+        server.close()
+    router = Router(tmp_path / "models", catalog=catalog)
+    assert [r.id for r in router.route("zh", "pt")] == ["translate-zh-en", "translate-en-pt"]
+    assert [r.id for r in router.route("zh", "en")] == ["translate-zh-en"]
+    assert {"from": "zh", "to": "pt", "models": ["translate-zh-en", "translate-en-pt"], "via": "en"} in router.pairs()
+    tr = Translator(None, router=router)
+    out = tr.translate(["你好。", "你好。"], "pt", src="zh")
+    assert out[0] == out[1] and out[0]["from"] == "zh" and out[0]["to"] == "pt"
+    assert tr.engine_calls == 1
