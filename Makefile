@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # Models built for the test suite live in the checkout (not in your data directory).
 TEST_MODELS := $(CURDIR)/.cache/models
 
-.PHONY: setup run tray test system-deps bench clean
+.PHONY: setup run tray test harden system-deps bench clean
 
 $(BIN)/feedlens: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ system-deps:
 test: setup system-deps
 	FEEDLENS_MODELS=$(TEST_MODELS) $(BIN)/feedlens models build --quiet
 	FEEDLENS_MODELS=$(TEST_MODELS) $(BIN)/pytest -q
+
+harden: setup system-deps
+	FEEDLENS_MODELS=$(TEST_MODELS) $(BIN)/feedlens models build --quiet
+	FEEDLENS_MODELS=$(TEST_MODELS) $(BIN)/pytest -q tests/hardening
 
 bench: setup
 	FEEDLENS_MODELS=$(TEST_MODELS) $(BIN)/feedlens models build --quiet
