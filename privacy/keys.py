@@ -75,7 +75,8 @@ def keyring_entry(data_dir: Path) -> str:
 
 
 def _is_insecure(backend: KeyringBackend) -> bool:
-    return type(backend).__module__.startswith(_INSECURE_BACKEND_MODULES)
+    # Subclasses count too: a plaintext file backend stays plaintext whatever it is renamed.
+    return any(cls.__module__.startswith(_INSECURE_BACKEND_MODULES) for cls in type(backend).__mro__)
 
 
 def usable_backend() -> KeyringBackend:

@@ -51,7 +51,7 @@ def _storage_error(exc: BaseException, where: str) -> VaultError:
     if "readonly" in text or "read-only" in text:
         return VaultUnwritable(f"the vault is read-only ({where}: {text}); make the data directory writable. Nothing was half-written.")
     if "I/O" in text or "disk" in text or "unable to open" in text:
-        return VaultUnwritable(f"the vault's storage failed ({where}: {text}); check the disk and the data directory's permissions.")
+        return VaultUnwritable(f"the vault's storage failed ({where}: {text}); check that the disk is not full and the data directory is writable. Nothing was half-written.")
     return VaultError(f"vault error ({where}: {text})")
 
 
