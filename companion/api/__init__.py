@@ -26,7 +26,7 @@ def read_json(what: str = "request body") -> Any:
 
 
 def register(app: Flask) -> None:
-    from companion.api import analyze, health, openapi, pair, status, stubs
+    from companion.api import analyze, health, openapi, pair, status, stubs, translate
 
-    for module in (health, openapi, pair, status, analyze, stubs):
+    for module in (health, openapi, pair, status, analyze, translate, stubs):
         app.register_blueprint(module.bp)

@@ -10,7 +10,6 @@ guard_blueprint(bp)
 
 # route -> (methods, what will provide it)
 PLANNED = {
-    "/translate": (["POST"], "on-device translation"),
     "/feedback": (["POST"], "the vault"),
     "/profile": (["GET", "PUT"], "the vault"),
     "/stats": (["GET"], "the vault"),

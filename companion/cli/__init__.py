@@ -26,7 +26,7 @@ def cli(verbose: int) -> None:
 
 
 def _register() -> None:
-    from companion.cli import analyze, models, pair, serve, status, train
+    from companion.cli import analyze, models, pair, serve, status, train, translate
 
     cli.add_command(serve.serve)
     cli.add_command(serve.tray)
@@ -36,6 +36,7 @@ def _register() -> None:
     cli.add_command(models.models)
     cli.add_command(train.train)
     cli.add_command(train.eval_)
+    cli.add_command(translate.translate)
 
 
 _register()

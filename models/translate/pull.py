@@ -129,6 +129,11 @@ def _download(url: str, part: Path, *, name: str, progress: Progress | None, ret
         attempt += 1
         kept = part.stat().st_size if part.exists() else 0
         if attempt > retries:
+            if not kept:
+                part.unlink(missing_ok=True)
+                raise DownloadFailed(
+                    f"could not download {name} from {url} ({err}); check the network or the mirror and try again"
+                ) from err
             raise DownloadFailed(
                 f"download of {name} failed after {attempt} tries ({err}); {kept} bytes are kept in {part}: "
                 "run the same `feedlens models pull` again to resume"

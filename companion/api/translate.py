@@ -1,0 +1,101 @@
+"""``POST /v1/translate``: ``{texts: [...], to, from?}`` -> ``{translations: [{text, translation, from, to}]}``.
+
+No model for the pair: 404 whose message names the pull (``no model for zh->en; run `feedlens
+models pull translate-zh-en```). Unknown language code, empty text: 400. A text over
+``max_text_chars`` or more than ``max_texts_per_translate`` texts: 413. Text with nothing to
+translate (emoji, URLs, mentions) comes back unchanged.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify
+
+from companion.api import read_json
+from companion.api.openapi import _errors, _json, describe
+from companion.api.schemas import validate
+from companion.errors import TooLarge
+from companion.security import guard_blueprint
+
+bp = Blueprint("translate", __name__, url_prefix="/v1")
+guard_blueprint(bp)
+
+_LANG = {"type": "string", "minLength": 2, "maxLength": 35}
+TRANSLATE_REQUEST: dict[str, Any] = {
+    "type": "object",
+    "required": ["texts", "to"],
+    "additionalProperties": False,
+    "properties": {
+        "texts": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
+        "to": _LANG,
+        "from": {**_LANG, "description": "source language; detected per text when absent"},
+    },
+}
+TRANSLATION = {
+    "type": "object",
+    "required": ["text", "translation", "from", "to"],
+    "properties": {
+        "text": {"type": "string", "description": "the original, unchanged"},
+        "translation": {"type": "string"},
+        "from": {"type": "string", "description": "source language ('und' when it could not be detected)"},
+        "to": {"type": "string"},
+        "error": {"type": "string", "description": "only with detection: why this text was left untranslated"},
+    },
+}
+
+describe("/v1/translate", "post", {
+    "summary": "Translate texts on this machine; the original comes back beside each translation",
+    "requestBody": {"required": True, **_json(TRANSLATE_REQUEST)},
+    "responses": {"200": {"description": "one translation per text, in order",
+                          **_json({"type": "object", "properties": {
+                              "translations": {"type": "array", "items": TRANSLATION}}})},
+                  **_errors(400, 404, 413, 503, 401, 403, 421, 429)},
+})
+
+_lock = threading.Lock()
+
+
+def translator():
+    """The app's one :class:`~models.translate.Translator` (engines load once), cached by the vault."""
+    ext = current_app.extensions
+    with _lock:
+        tr = ext.get("feedlens.translator")
+        if tr is None:
+            from companion.config import models_dir
+            from models.translate import Translator
+
+            services = ext["feedlens"]
+            cfg = current_app.config["FEEDLENS"]
+            vault = getattr(services, "vault", None)
+            cache = vault if hasattr(vault, "translations_get_many") else None
+            device = {"gpu": "cuda"}.get(cfg["device"], cfg["device"])
+            tr = Translator(models_dir(cfg), cache=cache, device=device)
+            ext["feedlens.translator"] = tr
+        return tr
+
+
+def check_limits(body: object, cfg: dict) -> None:
+    """413 for too many texts or a text over the limit (before the schema, which would say 400)."""
+    if not isinstance(body, dict) or not isinstance(body.get("texts"), list):
+        return
+    texts = body["texts"]
+    if len(texts) > cfg["max_texts_per_translate"]:
+        raise TooLarge(f"{len(texts)} texts in one request; send at most {cfg['max_texts_per_translate']}")
+    for i, text in enumerate(texts):
+        if isinstance(text, str) and len(text) > cfg["max_text_chars"]:
+            raise TooLarge(f"body.texts[{i}] has {len(text)} characters; the limit is {cfg['max_text_chars']}")
+
+
+@bp.post("/translate")
+def translate():
+    body = read_json()
+    check_limits(body, current_app.config["FEEDLENS"])
+    validate(body, TRANSLATE_REQUEST, "translate request")
+    src = body.get("from")
+    detect = None
+    if src is None:
+        from models.langid import detect
+    results = translator().translate(body["texts"], body["to"], src=src, detect=detect)
+    return jsonify({"translations": results})
