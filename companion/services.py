@@ -18,6 +18,7 @@ from companion.config import models_dir
 from companion.pairing import FilePairingStore, PairingService
 from companion.pipeline.analyze import Analyzer
 from companion.pipeline.types import Post, Verdict
+from companion.resources import serving_models_dir
 from companion.security import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,8 @@ class Services:
         self.store = open_store(cfg)
         self.pairing = PairingService(self.store, ttl_seconds=cfg["pair_code_ttl_seconds"])
         self.limiter = RateLimiter()
-        self.analyzer = Analyzer(models_dir(cfg), device=cfg["device"])
+        # The desktop build ships an encoder; the user's own build (if any) wins over it.
+        self.analyzer = Analyzer(serving_models_dir(models_dir(cfg)), device=cfg["device"])
         self.started = time.time()
         self._paused = threading.Event()
 
