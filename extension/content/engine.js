@@ -66,6 +66,7 @@
           this.logOnce('no-posts', `no posts matched ${this.adapter.selectors.post}; the site's markup may have changed. Leaving this page alone.`);
         }
       }, NO_POSTS_AFTER_MS);
+      if (this.noPostsTimer && this.noPostsTimer.unref) this.noPostsTimer.unref(); // node tests: don't hold the process
     }
 
     stop() {
