@@ -45,8 +45,8 @@ def m001_initial(db: Database) -> None:
             token_hash TEXT NOT NULL UNIQUE,
             extension_id TEXT NOT NULL,
             name TEXT NOT NULL,
-            created TEXT NOT NULL,
-            last_used TEXT,
+            created REAL NOT NULL,
+            last_used REAL,
             revoked INTEGER NOT NULL DEFAULT 0
         )"""
     )
@@ -101,6 +101,22 @@ def m001_initial(db: Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX interactions_time ON interactions (time)")
+
+
+@migrations()
+def m002_pair_requests(db: Database) -> None:
+    """Pending pairing requests, so ``feedlens pair approve`` in another process can approve them."""
+    db.execute(
+        """CREATE TABLE pair_requests (
+            id TEXT PRIMARY KEY,
+            code TEXT NOT NULL,
+            extension_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            created REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            status TEXT NOT NULL
+        )"""
+    )
 
 
 def schema_version(db: Database) -> int:

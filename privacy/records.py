@@ -232,6 +232,16 @@ def interaction_row(row: Any) -> dict[str, Any]:
     }
 
 
+def epoch(value: Any, field: str) -> float:
+    """Epoch seconds from a number or an ISO 8601 string (pairing times are epoch seconds, as the
+    companion's pairing service computes with them)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if value is None:
+        return datetime.now(timezone.utc).timestamp()
+    return datetime.fromisoformat(to_iso(value, field).replace("Z", "+00:00")).timestamp()
+
+
 def pairing_row(pairing: Any) -> dict[str, Any]:
     """A ``pairings`` row from ``{id, extension_id, name, token_hash, created, last_used?, revoked?}``."""
     pairing = _require_dict(pairing, "pairing")
@@ -240,7 +250,21 @@ def pairing_row(pairing: Any) -> dict[str, Any]:
         "token_hash": _opt_str(pairing, "token_hash", "pairing", required=True, max_len=256),
         "extension_id": _opt_str(pairing, "extension_id", "pairing", required=True, max_len=512),
         "name": _opt_str(pairing, "name", "pairing", max_len=512) or "",
-        "created": to_iso(pairing.get("created"), "created"),
-        "last_used": to_iso(pairing["last_used"], "last_used") if pairing.get("last_used") is not None else None,
+        "created": epoch(pairing.get("created"), "created"),
+        "last_used": epoch(pairing["last_used"], "last_used") if pairing.get("last_used") is not None else None,
         "revoked": 1 if pairing.get("revoked") else 0,
     }
+
+
+REQUEST_FIELDS = ("id", "code", "extension_id", "name", "created", "expires_at", "status")
+
+
+def pair_request_row(request: Any) -> dict[str, Any]:
+    """A ``pair_requests`` row: ``{id, code, extension_id, name, created, expires_at, status}``."""
+    request = _require_dict(request, "pairing request")
+    row: dict[str, Any] = {}
+    for key in ("id", "code", "extension_id", "name", "status"):
+        row[key] = _opt_str(request, key, "pairing request", required=key != "name", max_len=512) or ""
+    for key in ("created", "expires_at"):
+        row[key] = epoch(request.get(key), key)
+    return row

@@ -21,6 +21,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -117,16 +118,51 @@ class PairingStore:
             return cur.rowcount > 0
 
     def touch(self, pairing_id: str) -> None:
-        """Record that a pairing's token was just used."""
+        """Record that a pairing's token was just used (epoch seconds)."""
         with self._vault._write("touching a pairing") as db:
-            db.execute("UPDATE pairings SET last_used = ? WHERE id = ?", [records.now_iso(), pairing_id])
+            db.execute("UPDATE pairings SET last_used = ? WHERE id = ?", [time.time(), pairing_id])
+
+    # Pending requests live here too, so ``feedlens pair approve`` (another process) can flip them.
+
+    def request_add(self, request: dict[str, Any]) -> None:
+        """Store a pending pairing request; requests that ended over an hour ago are dropped."""
+        row = records.pair_request_row(request)
+        with self._vault._write("adding a pairing request") as db:
+            db.execute("DELETE FROM pair_requests WHERE expires_at < ?", [time.time() - 3600])
+            db["pair_requests"].insert(row, replace=True)
+
+    def request_get(self, request_id: str) -> dict[str, Any] | None:
+        """One request by id, or ``None``."""
+        with self._vault._read() as db:
+            rows = list(db.query("SELECT * FROM pair_requests WHERE id = ?", [request_id]))
+        return rows[0] if rows else None
+
+    def request_update(self, request_id: str, **fields: Any) -> None:
+        """Change fields of a request (in practice its ``status``)."""
+        unknown = set(fields) - set(records.REQUEST_FIELDS) - {"id"}
+        if unknown or "id" in fields:
+            raise InvalidRecord(f"pairing request: cannot update {sorted(unknown | ({'id'} & set(fields)))}")
+        if not fields:
+            return
+        current = self.request_get(request_id)
+        if current is None:
+            return
+        row = records.pair_request_row({**current, **fields})
+        with self._vault._write("updating a pairing request") as db:
+            db["pair_requests"].update(request_id, {k: row[k] for k in fields})
+
+    def requests(self) -> list[dict[str, Any]]:
+        """All stored requests, oldest first."""
+        with self._vault._read() as db:
+            return list(db.query("SELECT * FROM pair_requests ORDER BY created, id"))
 
 
 class Vault:
     """The encrypted store. Build it with :meth:`Vault.open`; it is safe to share between threads."""
 
-    def __init__(self, conn: driver.Connection, data_dir: Path, key_source: str):
+    def __init__(self, conn: driver.Connection, data_dir: Path, key_source: str, default_profile: dict[str, Any] | None = None):
         self._conn: driver.Connection | None = conn
+        self._default_profile = dict(default_profile) if default_profile is not None else records.default_profile()
         self.db = Database(conn)
         self.data_dir = data_dir
         self.key_source = key_source
@@ -136,8 +172,11 @@ class Vault:
     # --- opening -------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, data_dir: Path | str) -> Vault:
+    def open(cls, data_dir: Path | str, *, default_profile: dict[str, Any] | None = None) -> Vault:
         """Open the vault in ``data_dir``, creating it (and its key) on first run.
+
+        ``default_profile`` is the document a new (or erased) vault starts with; the companion
+        passes its own defaults, the vault's are :data:`privacy.records.DEFAULT_PROFILE`.
 
         :raise VaultLocked: no usable key (no keyring and no passphrase, wrong passphrase, locked keyring).
         :raise VaultUnwritable: the data directory is read-only or the disk is full.
@@ -161,7 +200,7 @@ class Vault:
                 last = exc
                 continue
             try:
-                vault = cls(conn, data_dir, cand.source)
+                vault = cls(conn, data_dir, cand.source, default_profile)
                 vault._setup()
             except BaseException:
                 conn.close()
@@ -182,7 +221,7 @@ class Vault:
                 self.db.conn.execute(f"PRAGMA {pragma}").fetchall()
             migrations.apply(self.db)
             if not self.db["profile"].exists() or self.db["profile"].count == 0:
-                self._put_profile_row(records.default_profile(), 1)
+                self._put_profile_row(self._default_profile, 1)
         except driver.DatabaseError as exc:
             raise _storage_error(exc, "opening the vault") from exc
 
@@ -401,11 +440,11 @@ class Vault:
         with self._lock:
             version = self.profile_version()
             with self._write("erasing") as db:
-                for table in DATA_TABLES + (() if keep_pairings else ("pairings",)):
+                for table in DATA_TABLES + (() if keep_pairings else ("pairings", "pair_requests")):
                     db.execute(f"DELETE FROM {table}")
                 db.execute("DELETE FROM sqlite_sequence")
             # The version keeps growing across an erase so cached verdicts never match again.
-            self._put_profile_row(records.default_profile(), version + 1)
+            self._put_profile_row(self._default_profile, version + 1)
             self._compact("erasing")
         log.info("vault erased (pairings %s)", "kept" if keep_pairings else "erased")
 
@@ -463,7 +502,7 @@ class Vault:
     def counts(self) -> dict[str, int]:
         """Rows per table (for status pages and tests)."""
         with self._read() as db:
-            return {t: db[t].count for t in ("profile", "pairings") + DATA_TABLES}
+            return {t: db[t].count for t in ("profile", "pairings", "pair_requests") + DATA_TABLES}
 
 
 def _require_list(value: Any, what: str) -> list[Any]:

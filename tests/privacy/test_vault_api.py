@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -57,19 +58,65 @@ def test_profile_put_rejects_non_object(vault: Vault) -> None:
 
 def test_pairings_store_interface(vault: Vault) -> None:
     vault.pairings.add({"id": "p1", "extension_id": "chrome-extension://abc", "name": "Chrome",
-                        "token_hash": "h1", "created": "2026-11-01T10:00:00Z"})
+                        "token_hash": "h1", "created": 1764590400.5})
     listed = vault.pairings.list()
     assert listed == [{"id": "p1", "extension_id": "chrome-extension://abc", "name": "Chrome",
-                       "created": "2026-11-01T10:00:00Z", "last_used": None, "revoked": False}]
+                       "created": 1764590400.5, "last_used": None, "revoked": False}]
     found = vault.pairings.find_by_token_hash("h1")
     assert found is not None and found["id"] == "p1" and "token_hash" not in found
+    before = time.time()
     vault.pairings.touch("p1")
-    assert vault.pairings.list()[0]["last_used"] is not None
+    assert vault.pairings.list()[0]["last_used"] >= before  # epoch seconds, as the pairing service expects
     assert vault.pairings.find_by_token_hash("nope") is None
     assert vault.pairings.revoke("p1") is True
     assert vault.pairings.revoke("p1") is False
     assert vault.pairings.find_by_token_hash("h1") is None
     assert vault.pairings.list()[0]["revoked"] is True
+
+
+def test_pairing_requests_are_stored_and_updated(vault: Vault) -> None:
+    now = time.time()
+    req = {"id": "r1", "code": "K7P3QX", "extension_id": "abc", "name": "Chrome", "created": now,
+           "expires_at": now + 300, "status": "pending"}
+    vault.pairings.request_add(req)
+    vault.pairings.request_add({**req, "id": "old", "created": now - 9000, "expires_at": now - 8000})
+    vault.pairings.request_add({**req, "id": "r2"})  # adding prunes requests that ended over an hour ago
+    assert [r["id"] for r in vault.pairings.requests()] == ["r1", "r2"]
+    vault.pairings.request_update("r1", status="approved")
+    assert vault.pairings.request_get("r1") == {**req, "status": "approved"}
+    assert vault.pairings.request_get("nope") is None
+    with pytest.raises(InvalidRecord, match="cannot update"):
+        vault.pairings.request_update("r1", token="x")
+
+
+def test_default_profile_can_be_the_callers(test_keyring: object, data_dir: Path) -> None:
+    with Vault.open(data_dir, default_profile={"version": 1, "dials": {"hate": "low"}, "mutes": {"words": []}}) as v:
+        assert v.profile_get() == {"version": 1, "dials": {"hate": "low"}, "mutes": {"words": []}}
+        v.profile_put({"dials": {"hate": "high"}, "mutes": {"words": ["x"]}})
+        v.erase()
+        assert v.profile_get() == {"version": 3, "dials": {"hate": "low"}, "mutes": {"words": []}}
+
+
+def test_older_vault_is_migrated_on_open(test_keyring: object, data_dir: Path) -> None:
+    from sqlite_utils import Database
+
+    from privacy import driver, keys
+    from privacy.migrations import latest_version, migrations
+
+    import keyring as kr
+
+    Vault.open(data_dir).close()  # creates the key in the test keyring
+    key = bytes.fromhex(kr.get_password(keys.SERVICE, keys.keyring_entry(data_dir)))
+    (data_dir / "vault.db").unlink()  # start over with a vault at schema 1
+    conn = driver.connect(data_dir / "vault.db", key)
+    db = Database(conn)
+    migrations.apply(db, stop_before="m002_pair_requests")
+    db["feedback"].insert({"time": "2026-01-01T00:00:00Z", "kind": "more", "data": "{}"})
+    assert "pair_requests" not in db.table_names()
+    conn.close()
+    with Vault.open(data_dir) as v:
+        assert "pair_requests" in v.db.table_names() and v.counts()["feedback"] == 1
+        assert v.export()["schema"] == latest_version() == 2
 
 
 def test_pairing_missing_token_hash_is_rejected(vault: Vault) -> None:
@@ -181,10 +228,10 @@ def _without_versions(doc: dict) -> dict:
 def test_export_erase_import_round_trips(vault: Vault) -> None:
     _fill(vault)
     exported = vault.export()
-    assert exported["schema"] == 1 and exported["format"] == "feedlens-vault-export"
+    assert exported["schema"] == 2 and exported["format"] == "feedlens-vault-export"
     version = vault.profile_version()
     vault.erase()
-    assert vault.counts() == {"profile": 1, "pairings": 0, "rules": 0, "feedback": 0, "seen": 0, "translations": 0, "interactions": 0}
+    assert vault.counts() == {"profile": 1, "pairings": 0, "pair_requests": 0, "rules": 0, "feedback": 0, "seen": 0, "translations": 0, "interactions": 0}
     assert vault.profile_version() > version  # the verdict cache never matches a pre-erase version
     vault.import_(exported)
     assert _without_versions(vault.export()) == _without_versions(exported)

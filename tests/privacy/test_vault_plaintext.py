@@ -100,7 +100,7 @@ def test_export_then_erase_leaves_no_marker_even_in_decrypted_pages(test_keyring
     exported = vault.export()
     key = vault_key(test_keyring, data_dir)
     vault.erase()
-    assert vault.counts() == {"profile": 1, "pairings": 0, "rules": 0, "feedback": 0, "seen": 0, "translations": 0, "interactions": 0}
+    assert vault.counts() == {"profile": 1, "pairings": 0, "pair_requests": 0, "rules": 0, "feedback": 0, "seen": 0, "translations": 0, "interactions": 0}
     assert not (data_dir / (DB_FILE + "-wal")).exists() or (data_dir / (DB_FILE + "-wal")).stat().st_size == 0
     assert _found(markers, [decrypted_pages(data_dir, key)]) == []
     assert _found(markers, list(files_bytes(data_dir).values())) == []
