@@ -14,6 +14,9 @@ from companion.cli.common import config_or_exit, running_companion, runtime_file
 
 log = logging.getLogger(__name__)
 
+# Longest wait on shutdown for models that are still loading (they take seconds).
+LOADER_JOIN_SECONDS = 60
+
 
 class Server:
     """The API on 127.0.0.1 in a werkzeug threaded server; ``port=0`` picks a free port."""
@@ -29,13 +32,30 @@ class Server:
         self.port = self.httpd.server_port
         self.app.config["FEEDLENS_PORT"] = self.port
         self.services = self.app.extensions["feedlens"]
+        self.loader: threading.Thread | None = None
+        self._shutdown_lock = threading.Lock()
+        self._closed = False
+
+    def start_loading(self) -> None:
+        """Load models in the background so /v1/health answers at once."""
+        self.loader = threading.Thread(target=self.services.analyzer.load, name="load-models", daemon=True)
+        self.loader.start()
 
     def serve_forever(self) -> None:
         self.httpd.serve_forever()
 
     def shutdown(self) -> None:
-        self.httpd.shutdown()
-        self.services.close()
+        """Stop serving, wait for the model loader, close the services. Idempotent: a second caller
+        waits until the first is done. The wait matters: exiting while ONNX Runtime is still creating
+        its session aborts the process ("terminate called without an active exception", exit -6)."""
+        with self._shutdown_lock:
+            if self._closed:
+                return
+            self.httpd.shutdown()
+            if self.loader is not None:
+                self.loader.join(timeout=LOADER_JOIN_SECONDS)
+            self.services.close()
+            self._closed = True
 
 
 def start_server(port: int | None) -> tuple[Server, dict]:
@@ -52,8 +72,7 @@ def start_server(port: int | None) -> tuple[Server, dict]:
         raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; try --port 0") from exc
     path = runtime_file(cfg)
     path.write_text(json.dumps({"pid": os.getpid(), "port": server.port}), encoding="utf-8")
-    # Load models in the background so /v1/health answers at once.
-    threading.Thread(target=server.services.analyzer.load, name="load-models", daemon=True).start()
+    server.start_loading()
     return server, cfg
 
 
@@ -79,6 +98,7 @@ def serve(port: int | None) -> None:
     try:
         server.serve_forever()
     finally:
+        server.shutdown()  # returns once the signal's shutdown (if any) has finished
         runtime_file(cfg).unlink(missing_ok=True)
         click.echo("Feedlens companion stopped")
 
