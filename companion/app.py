@@ -37,6 +37,9 @@ def create_app(config: Mapping[str, Any] | None = None, services: Services | Non
 
     security.install(app)
     api.register(app)
+    from companion import web
+
+    web.register(app)  # settings page + dashboard under /settings (session-cookie auth)
     _register_error_handlers(app)
     return app
 

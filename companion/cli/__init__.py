@@ -26,7 +26,7 @@ def cli(verbose: int) -> None:
 
 
 def _register() -> None:
-    from companion.cli import analyze, models, pair, serve, status, train, translate
+    from companion.cli import analyze, models, pair, serve, status, train, translate, vault
 
     cli.add_command(serve.serve)
     cli.add_command(serve.tray)
@@ -34,9 +34,15 @@ def _register() -> None:
     cli.add_command(analyze.analyze)
     cli.add_command(pair.pair)
     cli.add_command(models.models)
+    from companion.cli import settings
+
+    cli.add_command(settings.settings)
     cli.add_command(train.train)
     cli.add_command(train.eval_)
     cli.add_command(translate.translate)
+    cli.add_command(vault.export)
+    cli.add_command(vault.erase)
+    cli.add_command(vault.vault_group)
 
 
 _register()

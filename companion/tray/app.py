@@ -1,0 +1,204 @@
+"""The tray icon: a thin shell over :class:`companion.web.controls.Controls`.
+
+    tray = TrayApp(server, icon_factory=pystray.Icon)
+    tray.run()             # blocks; pystray owns the main thread. Quit or SIGTERM -> tray.shutdown()
+
+Every callback catches and logs (an exception escaping a pystray callback ends the icon's loop);
+``checked=`` reads real state each time the menu is drawn; a poll thread redraws the icon when the
+state changes (a pairing request turns it to "attention").
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from companion.tray import autostart, icons, system
+from companion.web import controls as web_controls
+from companion.web import i18n, login_url
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 1.0
+
+
+def safe(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a menu callback so that nothing it raises escapes into pystray."""
+
+    @functools.wraps(fn)
+    def inner(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Exception:
+            log.exception("tray action %s failed", fn.__name__)
+            return None
+
+    return inner
+
+
+class TrayApp:
+    """Builds the pystray icon and menu over a running :class:`companion.cli.serve.Server`."""
+
+    def __init__(self, server: Any, icon_factory: Callable[..., Any], menu_module: Any):
+        self.server = server
+        self.controls: web_controls.Controls = web_controls_of(server.app)
+        self.pystray = menu_module
+        self._stopped = threading.Event()
+        self._shutdown_lock = threading.Lock()
+        self._done = False
+        self.state = self.controls.state()
+        self.icon = icon_factory("feedlens", icons.icon_image(self.state), self.title(), menu=self.build_menu())
+        _enable_xorg_clicks(self.icon)
+
+    # --- text -------------------------------------------------------------------------------
+    @property
+    def t(self) -> dict[str, str]:
+        return i18n.strings(i18n.pick(None, self.controls.cfg.get("ui_language")))
+
+    def title(self) -> str:
+        title = f"Feedlens - {self.t['state_' + self.state]}"
+        try:
+            # pystray's X11 backend writes the title as a Latin-1 WM_NAME: Chinese cannot go there.
+            title.encode("latin-1")
+        except UnicodeEncodeError:
+            title = f"Feedlens - {i18n.strings('en')['state_' + self.state]}"
+        return title
+
+    # --- menu -------------------------------------------------------------------------------
+    def build_menu(self) -> Any:
+        Menu, Item = self.pystray.Menu, self.pystray.MenuItem
+        t = self.t
+        return Menu(
+            Item(t["tray_open_settings"], safe(self.open_settings), default=True),
+            Item(t["tray_open_dashboard"], safe(self.open_dashboard)),
+            Menu.SEPARATOR,
+            Item(t["pause_label"], safe(self.toggle_pause), checked=lambda _item: self.controls.paused),
+            Item(lambda _item: self._pairing_title(), Menu(self._pairing_items),
+                 enabled=lambda _item: bool(self.controls.pending())),
+            Item(t["device_label"], Menu(self._device_items)),
+            Item(t["tray_autostart"], safe(self.toggle_autostart), checked=lambda _item: autostart.is_enabled()),
+            Item(t["tray_open_folder"], safe(self.open_data_folder)),
+            Menu.SEPARATOR,
+            Item(t["tray_quit"], safe(self.quit)),
+        )
+
+    def _pairing_title(self) -> str:
+        n = len(self.controls.pending())
+        return f"{self.t['tray_pairing']} ({n})" if n else self.t["tray_pairing"]
+
+    def _pairing_items(self) -> Any:
+        Item = self.pystray.MenuItem
+        pending = self.controls.pending()
+        if not pending:
+            yield Item(self.t["tray_no_requests"], None, enabled=False)
+        for p in pending:
+            label = f"{p['code']} — {p['name']}"
+            yield Item(f"{self.t['pair_approve']} {label}", safe(functools.partial(self.approve, p["code"])))
+            yield Item(f"{self.t['pair_deny']} {label}", safe(functools.partial(self.deny, p["code"])))
+
+    def _device_items(self) -> Any:
+        Item = self.pystray.MenuItem
+        for device in self.controls.devices():
+            yield Item(self.t["device_" + device], safe(functools.partial(self.set_device, device)),
+                       checked=functools.partial(lambda d, _item: self.controls.device == d, device), radio=True)
+
+    # --- actions (each re-reads real state afterwards) ---------------------------------------
+    def open_settings(self, *_: Any) -> None:
+        system.open_target(login_url(self.server.app, port=self.server.port))
+
+    def open_dashboard(self, *_: Any) -> None:
+        system.open_target(login_url(self.server.app, "dashboard", port=self.server.port))
+
+    def toggle_pause(self, *_: Any) -> None:
+        self.controls.set_paused(not self.controls.paused)
+        self.refresh(force=True)
+
+    def approve(self, code: str, *_: Any) -> None:
+        self.controls.approve(code)
+        self.refresh(force=True)
+
+    def deny(self, code: str, *_: Any) -> None:
+        self.controls.deny(code)
+        self.refresh(force=True)
+
+    def set_device(self, device: str, *_: Any) -> None:
+        self.controls.set_device(device)
+        self.refresh(force=True)
+
+    def toggle_autostart(self, *_: Any) -> None:
+        autostart.set_enabled(not autostart.is_enabled())
+        self.refresh(force=True)
+
+    def open_data_folder(self, *_: Any) -> None:
+        system.open_target(self.controls.data_dir)
+
+    def quit(self, *_: Any) -> None:
+        self.shutdown()
+
+    # --- state ------------------------------------------------------------------------------
+    def refresh(self, force: bool = False) -> None:
+        """Redraw icon, title and menu when the state changed (or when ``force``)."""
+        state = self.controls.state()
+        if state == self.state and not force:
+            return
+        self.state = state
+        self.icon.icon = icons.icon_image(state)
+        self.icon.title = self.title()
+        self.icon.update_menu()
+        log.debug("tray state: %s", state)
+
+    def _poll(self) -> None:
+        while not self._stopped.wait(POLL_SECONDS):
+            try:
+                self.refresh()
+            except Exception:  # the poll keeps going: a failed redraw is not worth the icon
+                log.exception("tray refresh failed")
+
+    def _setup(self, icon: Any) -> None:
+        icon.visible = True
+        threading.Thread(target=self._poll, name="tray-poll", daemon=True).start()
+
+    def run(self) -> None:
+        """Block in pystray's loop until :meth:`shutdown`."""
+        self.icon.run(setup=self._setup)
+
+    def shutdown(self) -> None:
+        """The one way out (Quit, SIGTERM, SIGINT): stop polling, stop the API, close services, stop the icon."""
+        with self._shutdown_lock:
+            if self._done:
+                return
+            self._done = True
+        log.info("tray shutting down")
+        self._stopped.set()
+        try:
+            self.server.shutdown()
+        except Exception:
+            log.exception("stopping the API failed")
+        try:
+            self.icon.stop()
+        except Exception:
+            log.exception("stopping the tray icon failed")
+
+
+def _enable_xorg_clicks(icon: Any) -> None:
+    """pystray 0.19's X11 backend handles ButtonPress but never selects it on its window, so a click
+    on the icon does nothing. Select it (X11 backend only; the others have real menus)."""
+    window = getattr(icon, "_window", None)
+    if window is None or not type(icon).__module__.endswith("_xorg"):
+        return
+    try:
+        import Xlib.X
+
+        window.change_attributes(event_mask=Xlib.X.ExposureMask | Xlib.X.StructureNotifyMask | Xlib.X.ButtonPressMask)
+        icon._display.flush()
+    except Exception:
+        log.exception("could not enable clicks on the X11 tray icon")
+
+
+def web_controls_of(app: Any) -> web_controls.Controls:
+    from companion import web
+
+    return web.controls(app)
