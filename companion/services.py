@@ -1,5 +1,5 @@
 """The companion's services, built once by the app factory and kept in
-``app.extensions["feedlens"]``: the store, pairing, rate limits and the analyzer.
+``app.extensions["feedlens"]``: the vault, pairing, rate limits and the analyzer.
 
 The HTTP layer, the CLI and the tray all drive the same :class:`Services` object.
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 from companion import __version__
 from companion.config import models_dir
-from companion.pairing import FilePairingStore, PairingService
+from companion.pairing import PairingService
 from companion.pipeline.analyze import Analyzer
 from companion.pipeline.types import Post, Verdict
 from companion.resources import serving_models_dir
@@ -24,16 +24,96 @@ from companion.security import RateLimiter
 log = logging.getLogger(__name__)
 
 
-def open_store(cfg: dict[str, Any]) -> FilePairingStore:
-    """Where pairings live. Interim: a JSON file of token hashes until the vault lands."""
-    return FilePairingStore(Path(cfg["data_dir"]) / "pairings.json")
+# --- the vault (privacy/) ---------------------------------------------------------------------
+
+RETENTION_INTERVAL_S = 24 * 3600
+
+
+def open_vault(cfg: dict[str, Any]) -> tuple[Any, Any]:
+    """``(vault, None)``, or ``(None, the VaultError)`` when it cannot be opened.
+
+    A locked vault does not stop the companion: it keeps filtering, keeps nothing, pairs in memory
+    only, and every vault endpoint answers 503 with the error's way out (the tray shows it).
+    """
+    from companion.profile import default_profile
+    from privacy.errors import VaultError
+    from privacy.vault import Vault
+
+    try:
+        return Vault.open(Path(cfg["data_dir"]), default_profile=default_profile()), None
+    except VaultError as exc:
+        log.error("the vault is not open: %s", exc.message)
+        return None, exc
+
+
+class MemoryPairingStore:
+    """Pairings while the vault is locked: in this process's memory only, never on disk."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pairings: list[dict[str, Any]] = []
+        self._requests: dict[str, dict[str, Any]] = {}
+
+    def add(self, pairing: dict[str, Any]) -> None:
+        with self._lock:
+            self._pairings = [p for p in self._pairings if p["id"] != pairing["id"]]
+            self._pairings.append({**pairing, "revoked": False, "last_used": None})
+
+    def list(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [{k: v for k, v in p.items() if k != "token_hash"} for p in self._pairings]
+
+    def find_by_token_hash(self, token_hash: str) -> dict[str, Any] | None:
+        with self._lock:
+            for p in self._pairings:
+                if not p["revoked"] and p["token_hash"] == token_hash:
+                    return {k: v for k, v in p.items() if k != "token_hash"}
+        return None
+
+    def revoke(self, pairing_id: str) -> bool:
+        with self._lock:
+            for p in self._pairings:
+                if p["id"] == pairing_id and not p["revoked"]:
+                    p["revoked"] = True
+                    return True
+        return False
+
+    def touch(self, pairing_id: str) -> None:
+        with self._lock:
+            for p in self._pairings:
+                if p["id"] == pairing_id:
+                    p["last_used"] = time.time()
+
+    def request_add(self, request: dict[str, Any]) -> None:
+        with self._lock:
+            self._requests[request["id"]] = dict(request)
+
+    def request_get(self, request_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            req = self._requests.get(request_id)
+            return dict(req) if req else None
+
+    def request_update(self, request_id: str, **fields: Any) -> None:
+        with self._lock:
+            if request_id in self._requests:
+                self._requests[request_id].update(fields)
+
+    def requests(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(r) for r in self._requests.values()]
 
 
 class Services:
     def __init__(self, cfg: dict[str, Any]):
         self.cfg = cfg
         Path(cfg["data_dir"]).mkdir(parents=True, exist_ok=True)
-        self.store = open_store(cfg)
+        self.vault, self.vault_error = open_vault(cfg)
+        self.vault_problem: str | None = self.vault_error.message if self.vault_error else None
+        self.store = self.vault.pairings if self.vault is not None else MemoryPairingStore()
+        self._stop = threading.Event()
+        if self.vault is not None:
+            self.purge_old()
+            threading.Thread(target=self._retention_loop, name="feedlens-retention", daemon=True).start()
         self.pairing = PairingService(self.store, ttl_seconds=cfg["pair_code_ttl_seconds"])
         self.limiter = RateLimiter()
         # The desktop build ships an encoder; the user's own build (if any) wins over it.
@@ -71,5 +151,51 @@ class Services:
             "pending_pairings": len(self.pairing.pending()),
         }
 
+    # --- vault ---------------------------------------------------------------------------
+
+    def require_vault(self) -> Any:
+        """The open vault, or the error that kept it closed (503, with the way out)."""
+        if self.vault is None:
+            from privacy.errors import VaultLocked
+
+            raise self.vault_error or VaultLocked("the vault is not open")
+        return self.vault
+
+    def profile(self) -> dict[str, Any]:
+        """The person's effective profile: the stored document, defaults for what it leaves out,
+        and the vault's ``version`` (the verdict cache keys on it). Defaults while locked."""
+        from companion.errors import InvalidRequest
+        from companion.profile import default_profile, validate_profile
+
+        if self.vault is None:
+            return default_profile()
+        stored = self.vault.profile_get()
+        try:
+            doc = validate_profile(stored)
+        except InvalidRequest as exc:  # stored by an older build under other rules: use it as is
+            log.warning("the stored profile no longer validates (%s); using it unchanged", exc.message)
+            doc = dict(stored)
+        doc["version"] = stored["version"]
+        return doc
+
+    def purge_old(self) -> int:
+        """Retention: purge seen posts (and translations, interactions) older than ``retention_days``."""
+        if self.vault is None:
+            return 0
+        from privacy.errors import VaultError
+
+        try:
+            return int(self.vault.purge_seen_older_than(int(self.cfg["retention_days"])))
+        except VaultError as exc:
+            log.error("retention purge failed: %s", exc.message)
+            return 0
+
+    def _retention_loop(self) -> None:
+        while not self._stop.wait(RETENTION_INTERVAL_S):
+            self.purge_old()
+
     def close(self) -> None:
-        """Release what the services hold (the vault closes here once it lands)."""
+        """Stop the retention timer and close the vault (checkpointing its WAL)."""
+        self._stop.set()
+        if self.vault is not None:
+            self.vault.close()

@@ -251,6 +251,17 @@ class Vault:
             except driver.DatabaseError as exc:
                 raise _storage_error(exc, what) from exc
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Vault]:
+        """Group several vault calls into one transaction: all of them are stored, or none.
+
+            with vault.transaction():
+                vault.feedback_add(event)
+                vault.profile_put(doc)
+        """
+        with self._write("a grouped write"):
+            yield self
+
     def close(self) -> None:
         """Checkpoint the WAL into the main file and close. Idempotent."""
         with self._lock:

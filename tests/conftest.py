@@ -17,6 +17,12 @@ from helpers import PORT, Extension
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("FEEDLENS_MODELS", str(ROOT / ".cache" / "models"))
+# The vault needs a key. Tests (and the companions they start) use the passphrase mode; the
+# keyring mode is tested in tests/privacy against a test keyring and a real Secret Service.
+os.environ.setdefault("FEEDLENS_PASSPHRASE", "feedlens-test-passphrase")
+import privacy.keys  # noqa: E402
+
+privacy.keys.SCRYPT_N = 2**12  # in-process vaults: cheap scrypt (params are stored per vault)
 
 
 @pytest.fixture

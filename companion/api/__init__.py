@@ -26,7 +26,7 @@ def read_json(what: str = "request body") -> Any:
 
 
 def register(app: Flask) -> None:
-    from companion.api import analyze, health, openapi, pair, status, stubs, translate
+    from companion.api import analyze, feedback, health, openapi, pair, privacy, profile, status, stubs, translate
 
-    for module in (health, openapi, pair, status, analyze, translate, stubs):
+    for module in (health, openapi, pair, status, analyze, translate, profile, feedback, privacy, stubs):
         app.register_blueprint(module.bp)

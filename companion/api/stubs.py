@@ -9,13 +9,7 @@ bp = Blueprint("stubs", __name__, url_prefix="/v1")
 guard_blueprint(bp)
 
 # route -> (methods, what will provide it)
-PLANNED = {
-    "/feedback": (["POST"], "the vault"),
-    "/profile": (["GET", "PUT"], "the vault"),
-    "/stats": (["GET"], "the vault"),
-    "/export": (["GET"], "the vault"),
-    "/erase": (["POST"], "the vault"),
-}
+PLANNED: dict[str, tuple[list[str], str]] = {}
 
 
 def _make(path: str, what: str):

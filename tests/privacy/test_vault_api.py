@@ -294,3 +294,16 @@ def test_concurrent_writers_are_serialised(vault: Vault) -> None:
     assert errors == []
     assert vault.counts()["feedback"] == 100
     assert vault.profile_version() == 101
+
+
+def test_transaction_groups_calls_all_or_nothing(vault: Vault) -> None:
+    with pytest.raises(InvalidRecord):
+        with vault.transaction():
+            vault.feedback_add({"kind": "hide_author", "author": "@a"})
+            vault.profile_put({"mutes": {"accounts": ["@a"]}})
+            vault.interactions_add_many([{"kind": "bad"}])
+    assert vault.counts()["feedback"] == 0 and vault.profile_version() == 1
+    with vault.transaction():
+        vault.feedback_add({"kind": "hide_author", "author": "@a"})
+        vault.profile_put({"mutes": {"accounts": ["@a"]}})
+    assert vault.counts()["feedback"] == 1 and vault.profile_get()["mutes"]["accounts"] == ["@a"]

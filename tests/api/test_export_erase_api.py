@@ -1,0 +1,76 @@
+"""GET /v1/export, POST /v1/erase, GET /v1/stats, and retention at start."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from companion.app import create_app
+from helpers import PORT, Extension, assert_error
+
+
+def _fill(ext: Extension) -> None:
+    ext.put("/v1/profile", json={"languages": ["en", "zh"], "mutes": {"words": ["marker-word"]}})
+    ext.post("/v1/feedback", json={"kind": "more", "site": "x", "post_id": "p1"})
+    vault = ext.app.extensions["feedlens"].vault
+    vault.seen_add_many([{"text": "a post", "site": "x", "author": "@a", "lang": "en", "action": "hide", "reasons": ["toxicity"]}])
+    vault.interactions_add_many([{"src": "@a", "dst": "@b", "kind": "reply", "site": "x"}])
+
+
+def test_export_is_one_schema_versioned_document(ext: Extension) -> None:
+    _fill(ext)
+    r = ext.get("/v1/export")
+    assert r.status_code == 200
+    assert "attachment" in r.headers["Content-Disposition"] and r.headers["Cache-Control"] == "no-store"
+    doc = r.json
+    assert doc["format"] == "feedlens-vault-export" and isinstance(doc["schema"], int)
+    assert doc["profile"]["mutes"]["words"] == ["marker-word"]
+    assert len(doc["feedback"]) == 1 and len(doc["seen"]) == 1 and len(doc["interactions"]) == 1
+    assert len(doc["pairings"]) == 1 and "a post" not in r.get_data(as_text=True)
+
+
+def test_erase_keeping_pairings(ext: Extension) -> None:
+    _fill(ext)
+    r = ext.post("/v1/erase", json={"keep_pairings": True})
+    assert r.status_code == 200 and r.json == {"ok": True, "kept_pairings": True}
+    doc = ext.get("/v1/export").json  # the token still works
+    assert doc["feedback"] == [] and doc["seen"] == [] and doc["interactions"] == []
+    assert doc["profile"]["mutes"]["words"] == [] and len(doc["pairings"]) == 1
+
+
+def test_erase_everything_unpairs_too(ext: Extension) -> None:
+    _fill(ext)
+    r = ext.post("/v1/erase")
+    assert r.status_code == 200 and r.json["kept_pairings"] is False
+    assert_error(ext.get("/v1/export"), 401)
+    assert ext.app.extensions["feedlens"].vault.counts()["pairings"] == 0
+
+
+def test_erase_with_a_bad_body_erases_nothing(ext: Extension) -> None:
+    _fill(ext)
+    assert_error(ext.post("/v1/erase", json={"keep_pairings": "yes"}), 400, "invalid_request")
+    assert_error(ext.post("/v1/erase", json={"everything": True}), 400)
+    assert len(ext.get("/v1/export").json["feedback"]) == 1
+
+
+def test_stats(ext: Extension) -> None:
+    _fill(ext)
+    r = ext.get("/v1/stats?days=7")
+    assert r.status_code == 200
+    assert r.json["days"] == 7 and r.json["totals"]["seen"] == 1
+    assert r.json["actions_by_reason"] == [{"action": "hide", "reason": "toxicity", "count": 1}]
+    assert_error(ext.get("/v1/stats?days=0"), 400)
+    assert_error(ext.get("/v1/stats?days=soon"), 400)
+
+
+def test_retention_purges_old_seen_posts_at_start(data_dir) -> None:
+    app = create_app({"data_dir": data_dir, "port": PORT, "retention_days": 10})
+    vault = app.extensions["feedlens"].vault
+    old = (datetime.now(timezone.utc) - timedelta(days=11)).isoformat()
+    vault.seen_add_many([{"hash": "old", "site": "x", "time": old}, {"hash": "new", "site": "x"}])
+    app.extensions["feedlens"].close()
+    app2 = create_app({"data_dir": data_dir, "port": PORT, "retention_days": 10})
+    try:
+        hashes = [r["hash"] for r in app2.extensions["feedlens"].vault.export()["seen"]]
+        assert hashes == ["new"]
+    finally:
+        app2.extensions["feedlens"].close()
