@@ -34,6 +34,9 @@ def _register() -> None:
     cli.add_command(analyze.analyze)
     cli.add_command(pair.pair)
     cli.add_command(models.models)
+    from companion.cli import settings
+
+    cli.add_command(settings.settings)
     cli.add_command(train.train)
     cli.add_command(train.eval_)
     cli.add_command(translate.translate)
