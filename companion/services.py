@@ -6,8 +6,10 @@ The HTTP layer, the CLI and the tray all drive the same :class:`Services` object
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import platform
+import re
 import threading
 import time
 from pathlib import Path
@@ -44,6 +46,21 @@ def open_vault(cfg: dict[str, Any]) -> tuple[Any, Any]:
     except VaultError as exc:
         log.error("the vault is not open: %s", exc.message)
         return None, exc
+
+
+# An @handle not glued to a word or URL (so e-mail addresses don't count), Mastodon's @user@host too.
+MENTION_RE = re.compile(r"(?<![\w@/.])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,62}[A-Za-z0-9_])?(?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)?)")
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _reason_label(reason: dict[str, Any]) -> str:
+    """A short label for the dashboard: ``dial:spam``, ``topic:US elections``, ``muted_word``."""
+    kind = str(reason.get("kind", "other"))
+    detail = reason.get("category") or reason.get("topic")
+    return f"{kind}:{detail}" if detail else kind
 
 
 class MemoryPairingStore:
@@ -137,6 +154,7 @@ class Services:
             from dataclasses import replace
 
             verdicts = [replace(v, action="show", reasons=()) for v in verdicts]
+        self.record_seen(site, posts, verdicts)
         return verdicts
 
     def status(self) -> dict[str, Any]:
@@ -189,6 +207,35 @@ class Services:
         except VaultError as exc:
             log.error("retention purge failed: %s", exc.message)
             return 0
+
+    def record_seen(self, site: str, posts: list[Post], verdicts: list[Verdict]) -> None:
+        """Keep the dashboard's data: each post's hash (never its text), author, language,
+        sentiment, scores, action and reason labels, and the @mentions it makes. Best effort: a
+        vault that fails here is logged and the verdicts still go back."""
+        if self.vault is None or not posts:
+            return
+        from privacy.errors import VaultError
+
+        seen, edges = [], []
+        for post, verdict in zip(posts, verdicts):
+            seen.append({
+                "text": post.text, "site": site, "author": post.author, "lang": verdict.lang,
+                "sentiment": verdict.sentiment, "scores": verdict.scores or {}, "action": verdict.action,
+                "reasons": [_reason_label(r) for r in verdict.reasons],
+            })
+            if post.author:
+                for handle in dict.fromkeys(MENTION_RE.findall(post.text)):
+                    mention = "@" + handle
+                    if mention.lower() != post.author.lower():
+                        edges.append({"src": post.author, "dst": mention, "kind": "mention", "site": site,
+                                      "post_hash": _sha256(post.text)})
+        try:
+            with self.vault.transaction():
+                self.vault.seen_add_many(seen)
+                if edges:
+                    self.vault.interactions_add_many(edges)
+        except VaultError as exc:
+            log.error("could not record seen posts in the vault: %s", exc.message)
 
     def _retention_loop(self) -> None:
         while not self._stop.wait(RETENTION_INTERVAL_S):

@@ -74,3 +74,17 @@ def test_retention_purges_old_seen_posts_at_start(data_dir) -> None:
         assert hashes == ["new"]
     finally:
         app2.extensions["feedlens"].close()
+
+
+def test_analyze_records_hashes_and_mentions_never_text(ext: Extension) -> None:
+    posts = [{"id": "1", "text": "hello @bob and @carol@mastodon.social, mail me at x@y.com", "author": "@alice"},
+             {"id": "2", "text": "Bom dia a todos!", "author": "@dora"}]
+    r = ext.post("/v1/analyze", json={"site": "mastodon", "posts": posts})
+    assert r.status_code == 200, r.json
+    doc = ext.get("/v1/export").json
+    assert {s["author"] for s in doc["seen"]} == {"@alice", "@dora"}
+    assert {s["lang"] for s in doc["seen"]} == {"en", "pt"}
+    assert sorted(e["dst"] for e in doc["interactions"]) == ["@bob", "@carol@mastodon.social"]
+    assert "hello" not in str(doc["seen"]) and "Bom dia" not in str(doc)
+    stats = ext.get("/v1/stats").json
+    assert stats["totals"]["seen"] == 2 and len(stats["interactions"]) == 2
