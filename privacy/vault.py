@@ -37,6 +37,7 @@ from .stats import compute_stats
 log = logging.getLogger(__name__)
 
 DB_FILE = "vault.db"
+LOCK_FILE = "vault.lock"
 EXPORT_FORMAT = "feedlens-vault-export"
 _CHUNK = 500  # stay well under SQLite's bound-parameter limit
 
@@ -73,6 +74,26 @@ def ensure_writable(data_dir: Path) -> None:
             f"the data directory {data_dir} {why}. Feedlens keeps its encrypted vault there: fix that, "
             "or set FEEDLENS_HOME to a writable directory."
         ) from exc
+
+
+def _has_db(db_path: Path) -> bool:
+    return db_path.exists() and db_path.stat().st_size > 0
+
+
+@contextlib.contextmanager
+def _creation_lock(data_dir: Path) -> Iterator[None]:
+    """An exclusive lock on ``data_dir/vault.lock`` (empty file) while a first run creates the vault."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; first-run races there are left to chance
+        yield
+        return
+    with open(data_dir / LOCK_FILE, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 class PairingStore:
@@ -183,11 +204,21 @@ class Vault:
         """
         data_dir = Path(data_dir).expanduser()
         db_path = data_dir / DB_FILE
-        db_exists = db_path.exists() and db_path.stat().st_size > 0
         # Decide where the key comes from before touching the disk: with no keyring and no
         # passphrase this raises, and nothing has been created.
-        candidates = keys.key_candidates(data_dir, db_exists=db_exists)
+        candidates = keys.key_candidates(data_dir, db_exists=_has_db(db_path))
         ensure_writable(data_dir)
+        if not any(c.created for c in candidates):
+            return cls._open_with(data_dir, db_path, candidates, default_profile)
+        # First run. Two processes starting at once (tray and CLI) must not each mint a key:
+        # serialise creation, and look again once we hold the lock.
+        with _creation_lock(data_dir):
+            candidates = keys.key_candidates(data_dir, db_exists=_has_db(db_path))
+            return cls._open_with(data_dir, db_path, candidates, default_profile)
+
+    @classmethod
+    def _open_with(cls, data_dir: Path, db_path: Path, candidates: list[keys.KeyCandidate],
+                   default_profile: dict[str, Any] | None) -> Vault:
         last: VaultLocked | None = None
         for cand in candidates:
             if cand.created:
@@ -215,13 +246,24 @@ class Vault:
         raise last
 
     def _setup(self) -> None:
+        conn = self.db.conn
         try:
-            for pragma in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON",
-                           "secure_delete = ON", "temp_store = MEMORY", "busy_timeout = 5000"):
-                self.db.conn.execute(f"PRAGMA {pragma}").fetchall()
-            migrations.apply(self.db)
-            if not self.db["profile"].exists() or self.db["profile"].count == 0:
-                self._put_profile_row(self._default_profile, 1)
+            # busy_timeout first: another process may be setting the vault up right now.
+            for pragma in ("busy_timeout = 10000", "journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON",
+                           "secure_delete = ON", "temp_store = MEMORY"):
+                conn.execute(f"PRAGMA {pragma}").fetchall()
+            # One writer at a time runs the migrations (two processes upgrading at once would
+            # otherwise both see the same migration pending); inner atomic() blocks nest as savepoints.
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                migrations.apply(self.db)
+                if self.db["profile"].count == 0:
+                    self._put_profile_row(self._default_profile, 1)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
         except driver.DatabaseError as exc:
             raise _storage_error(exc, "opening the vault") from exc
 

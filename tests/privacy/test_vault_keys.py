@@ -205,3 +205,29 @@ def test_data_dir_is_private(test_keyring: FileTestKeyring, data_dir: Path) -> N
     Vault.open(data_dir).close()
     assert data_dir.stat().st_mode & 0o077 == 0
     assert (data_dir / DB_FILE).stat().st_mode & 0o077 == 0
+
+
+def test_two_first_runs_at_once_agree_on_one_key(test_keyring: FileTestKeyring, data_dir: Path) -> None:
+    import threading
+
+    opened: list[Vault] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def first_run() -> None:
+        barrier.wait()
+        try:
+            opened.append(Vault.open(data_dir))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first_run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(opened) == 4
+    for v in opened:
+        v.close()
+    with Vault.open(data_dir) as v:
+        assert v.integrity_check() == []
