@@ -133,8 +133,13 @@ class Services:
             threading.Thread(target=self._retention_loop, name="feedlens-retention", daemon=True).start()
         self.pairing = PairingService(self.store, ttl_seconds=cfg["pair_code_ttl_seconds"])
         self.limiter = RateLimiter()
+        self._translator: Any = None
+        self._translator_lock = threading.Lock()
         # The desktop build ships an encoder; the user's own build (if any) wins over it.
-        self.analyzer = Analyzer(serving_models_dir(models_dir(cfg)), device=cfg["device"])
+        self.analyzer = Analyzer(
+            serving_models_dir(models_dir(cfg)), device=cfg["device"], profile=self.profile,
+            feedback=self.vault.feedback_list if self.vault is not None else None, translator=self.translator,
+        )
         self.started = time.time()
         self._paused = threading.Event()
 
@@ -156,6 +161,16 @@ class Services:
             verdicts = [replace(v, action="show", reasons=()) for v in verdicts]
         self.record_seen(site, posts, verdicts)
         return verdicts
+
+    def translator(self) -> Any:
+        """The one :class:`~models.translate.Translator` (engines load once), cached by the vault."""
+        with self._translator_lock:
+            if self._translator is None:
+                from models.translate import Translator
+
+                device = {"gpu": "cuda"}.get(self.cfg["device"], self.cfg["device"])
+                self._translator = Translator(models_dir(self.cfg), cache=self.vault, device=device)
+            return self._translator
 
     def status(self) -> dict[str, Any]:
         return {

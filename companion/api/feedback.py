@@ -72,4 +72,5 @@ def post_feedback():
         event_id = vault.feedback_add(event)
         if new_profile is not None:
             vault.profile_put(new_profile)
+    services.analyzer.learn(event)  # the personal interest model learns on-device, at once
     return jsonify({"ok": True, "id": event_id, "profile_version": vault.profile_version()}), 201

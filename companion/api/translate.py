@@ -8,7 +8,6 @@ translate (emoji, URLs, mentions) comes back unchanged.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify
@@ -54,26 +53,9 @@ describe("/v1/translate", "post", {
                   **_errors(400, 404, 413, 503, 401, 403, 421, 429)},
 })
 
-_lock = threading.Lock()
-
-
 def translator():
-    """The app's one :class:`~models.translate.Translator` (engines load once), cached by the vault."""
-    ext = current_app.extensions
-    with _lock:
-        tr = ext.get("feedlens.translator")
-        if tr is None:
-            from companion.config import models_dir
-            from models.translate import Translator
-
-            services = ext["feedlens"]
-            cfg = current_app.config["FEEDLENS"]
-            vault = getattr(services, "vault", None)
-            cache = vault if hasattr(vault, "translations_get_many") else None
-            device = {"gpu": "cuda"}.get(cfg["device"], cfg["device"])
-            tr = Translator(models_dir(cfg), cache=cache, device=device)
-            ext["feedlens.translator"] = tr
-        return tr
+    """The app's one :class:`~models.translate.Translator`, shared with /v1/analyze."""
+    return current_app.extensions["feedlens"].translator()
 
 
 def check_limits(body: object, cfg: dict) -> None:
