@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
 import warnings
 from collections import defaultdict
 from typing import Any
@@ -29,6 +30,9 @@ THEMES = {
     "dark": {"text": "#e4e7eb", "muted": "#9aa5b1", "grid": "#2a3440", "edge": "#4a5768", "yours": "#2dd4bf", "other": "#fbbf24"},
 }
 MAX_NETWORK_NODES = 60
+# matplotlib's rcParams are process-global and its layout code is not thread-safe: the companion
+# serves requests from several threads, so charts are drawn one at a time (each takes ~0.1-0.5 s).
+_DRAW_LOCK = threading.Lock()
 
 
 def summary(stats: dict[str, Any], profile: dict[str, Any] | None) -> dict[str, Any]:
@@ -58,13 +62,13 @@ def render(name: str, stats: dict[str, Any], profile: dict[str, Any] | None, *, 
     colours = THEMES.get(theme, THEMES["light"])
     draw = {"sentiment": _sentiment, "reasons": _reasons, "languages": _languages, "accounts": _accounts,
             "network": _network}[name]
-    size = {"sentiment": (10, 3.4), "network": (10, 6.2)}.get(name, (5.6, 3.8))
+    size = {"sentiment": (10, 3.4), "accounts": (10, 3.8), "network": (10, 6.2)}.get(name, (5.6, 3.8))
     rc = {"svg.fonttype": "none", "font.size": 10, "text.color": colours["text"], "axes.labelcolor": colours["text"],
           "xtick.color": colours["muted"], "ytick.color": colours["muted"], "axes.edgecolor": colours["grid"],
           "font.family": "sans-serif",
           "font.sans-serif": ["DejaVu Sans", "WenQuanYi Micro Hei", "Noto Sans CJK SC", "sans-serif"],
           "svg.hashsalt": "feedlens"}  # stable ids: the same data gives the same bytes
-    with matplotlib.rc_context(rc), warnings.catch_warnings():
+    with _DRAW_LOCK, matplotlib.rc_context(rc), warnings.catch_warnings():
         # Text is drawn by the browser; matplotlib only measures it, and may lack a CJK font to do so.
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
         warnings.filterwarnings("ignore", message=r"findfont")
@@ -153,11 +157,12 @@ def _accounts(fig: Any, ax: Any, stats: dict, profile: dict, t: dict, colours: d
     rows = stats.get("top_authors", [])[:12]
     if not rows:
         return False
-    from matplotlib import colormaps
     from matplotlib.cm import ScalarMappable
-    from matplotlib.colors import Normalize
+    from matplotlib.colors import LinearSegmentedColormap, Normalize
 
-    cmap, norm = colormaps["RdYlGn"], Normalize(-1, 1)
+    # The sentiment chart's colours, so red/grey/green mean the same everywhere on the page.
+    cmap = LinearSegmentedColormap.from_list("tone", [SENTIMENT_COLOURS[k] for k in ("negative", "neutral", "positive")])
+    norm = Normalize(-1, 1)
     tones = [r["avg_sentiment"] if r["avg_sentiment"] is not None else 0.0 for r in rows]
     ax.barh([f"{r['author']} · {r['site']}" for r in rows], [r["count"] for r in rows],
             color=[cmap(norm(v)) for v in tones], height=0.65)

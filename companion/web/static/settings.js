@@ -164,7 +164,8 @@ async function loadState() {
   if (!s) return;
   $("#paused").checked = s.paused;
   $("#device").replaceChildren(...s.devices.map((d) => el("option", { value: d, selected: d === s.device }, T["device_" + d])));
-  $("#ui_language").value = s.ui_language;
+  // The page's own language (?lang= may differ from the saved setting).
+  $("#ui_language").value = document.documentElement.lang.startsWith("zh") ? "zh" : "en";
   $("#retention_days").value = s.retention_days;
   const pill = $("#state-pill");
   pill.textContent = T["state_" + s.state];
@@ -208,6 +209,7 @@ async function loadPairings() {
       loadPairings();
     } }, T.pair_revoke)))));
   $("#pair-empty").hidden = data.pairings.length > 0;
+  $("#pair-table").hidden = data.pairings.length === 0;
 }
 
 async function decide(what, code) {
