@@ -105,7 +105,7 @@ class BergamotEngine:
 
     def translate(self, texts: list[str], src: str, dst: str) -> list[str]:
         _check_direction(self, src, dst)
-        if len(texts) < 4 or self.threads <= 1:
+        if len(texts) < 2 or self.threads <= 1:
             return [self._one(t) for t in texts]
         with self._pool_lock:
             if self._pool is None:

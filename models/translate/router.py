@@ -53,6 +53,7 @@ class Router:
         self._lock = threading.Lock()
         self._engines: dict[str, Engine] = {}
         self._installed: dict[tuple[str, str], list[ModelRef]] | None = None
+        self._scanned_stamp: float | None = None
 
     # -- what is installed -------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -64,9 +65,21 @@ class Router:
     def installed(self) -> dict[tuple[str, str], list[ModelRef]]:
         """``{(src, dst): [ModelRef, ...]}``, preferred model first."""
         with self._lock:
-            if self._installed is None:
+            stamp = self._stamp()
+            if self._installed is None or stamp != self._scanned_stamp:
+                # A pull or remove renames a folder in models_dir, which changes its mtime: a running
+                # companion sees new models without a restart (and drops engines of removed ones).
+                if self._installed is not None:
+                    self._engines.clear()
                 self._installed = self._scan()
+                self._scanned_stamp = stamp
             return self._installed
+
+    def _stamp(self) -> float | None:
+        try:
+            return self.models_dir.stat().st_mtime_ns if self.models_dir else None
+        except OSError:
+            return None
 
     def _scan(self) -> dict[tuple[str, str], list[ModelRef]]:
         import json

@@ -2,7 +2,7 @@
 
     >>> build_random_marian(Path("/tmp/tiny-marian"))          # d_model 16, one layer
     >>> build_random_marian(Path("/tmp/opus-sized"), d_model=512, layers=6, heads=8, ffn=2048,
-    ...                     vocab_size=8000)                    # opus-mt's architecture, random weights
+    ...                     pad_vocab_to=58101)                 # opus-mt-en-de's shape, random weights
 
 The folder looks like a Hugging Face opus-mt repository (config.json, pytorch_model.bin,
 source.spm, target.spm, vocab.json, tokenizer_config.json, generation_config.json), so it goes
@@ -35,6 +35,7 @@ def build_random_marian(
     vocab_size: int = 96,
     sentences: list[str] | None = None,
     seed: int = 0,
+    pad_vocab_to: int | None = None,
 ) -> Path:
     """Write the checkpoint into ``out_dir`` and return it (deterministic for a given ``seed``)."""
     import sentencepiece as spm
@@ -70,6 +71,11 @@ def build_random_marian(
     sp = spm.SentencePieceProcessor(model_proto=model_buf.getvalue())
     n = sp.get_piece_size()
     vocab = {sp.id_to_piece(i): i for i in range(n)}
+    # Filler entries give the model a real-sized vocabulary (opus-mt: ~58k) without training a
+    # SentencePiece model that big; they are never produced by the tokenizer.
+    for i in range(n, max(n, (pad_vocab_to or 0) - 1)):
+        vocab[f"<extra_{i}>"] = i
+    n = len(vocab)
     vocab["<pad>"] = n
     (out_dir / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
     (out_dir / "tokenizer_config.json").write_text(

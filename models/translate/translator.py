@@ -143,7 +143,10 @@ class Translator:
         keys = {s: cache_key(route, src, dst, s) for s in sentences}
         hits: dict[str, str] = {}
         if self.cache is not None:
-            hits = self.cache.translations_get_many(list(keys.values())) or {}
+            try:
+                hits = self.cache.translations_get_many(list(keys.values())) or {}
+            except Exception as exc:  # a locked or broken vault must not stop translation
+                log.warning("translation cache lookup failed (%s: %s); translating without it", type(exc).__name__, exc)
         result = {s: hits[k] for s, k in keys.items() if k in hits}
         missing = [s for s in sentences if s not in result]
         if missing:
@@ -157,5 +160,8 @@ class Translator:
             fresh = dict(zip(missing, current))
             result.update(fresh)
             if self.cache is not None:
-                self.cache.translations_put_many({keys[s]: t for s, t in fresh.items()})
+                try:
+                    self.cache.translations_put_many({keys[s]: t for s, t in fresh.items()})
+                except Exception as exc:
+                    log.warning("translation cache store failed (%s: %s)", type(exc).__name__, exc)
         return result

@@ -177,3 +177,30 @@ def test_pivot_through_english(tmp_path):
     out = tr.translate(["你好。", "你好。"], "pt", src="zh")
     assert out[0] == out[1] and out[0]["from"] == "zh" and out[0]["to"] == "pt"
     assert tr.engine_calls == 1
+
+
+def test_broken_cache_does_not_stop_translation(caplog):
+    class Locked:
+        def translations_get_many(self, keys):
+            raise RuntimeError("vault locked")
+
+        def translations_put_many(self, items):
+            raise RuntimeError("vault locked")
+
+    out = Translator(None, cache=Locked()).translate(["Good morning."], "pt", src="en")
+    assert out[0]["translation"] == "Bom dia."
+    assert "translating without it" in caplog.text and "Good morning" not in caplog.text
+
+
+def test_router_sees_models_pulled_while_running(tmp_path):
+    router = Router(tmp_path)
+    assert ("zh", "en") not in router.installed()
+    folder = tmp_path / "translate-zh-en"
+    folder.mkdir()
+    (folder / "feedlens-model.json").write_text(
+        '{"id": "translate-zh-en", "task": "translation", "engine": "ctranslate2", "src": "zh", "dst": "en", "revision": "r1"}'
+    )
+    import os
+
+    os.utime(tmp_path, ns=(1, 1))  # mtime changes as a rename into the folder would change it
+    assert [r.id for r in router.route("zh", "en")] == ["translate-zh-en"]
