@@ -182,6 +182,8 @@ class Services:
             "python": platform.python_version(),
             "models": self.analyzer.status(),
             "pending_pairings": len(self.pairing.pending()),
+            "vault": {"open": self.vault is not None, "key": getattr(self.vault, "key_source", None),
+                      "problem": self.vault_problem},
         }
 
     # --- vault ---------------------------------------------------------------------------

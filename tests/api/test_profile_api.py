@@ -79,5 +79,11 @@ def test_locked_vault_answers_503_with_the_way_out_and_pairs_in_memory(data_dir,
             body = assert_error(r, 503, "vault_locked")
             assert "FEEDLENS_PASSPHRASE" in body["error"]
         assert not (data_dir / "vault.db").exists() and not (data_dir / "pairings.json").exists()
+        status = ext.get("/v1/status").json["vault"]
+        assert status["open"] is False and "FEEDLENS_PASSPHRASE" in status["problem"]
     finally:
         app.extensions["feedlens"].close()
+
+
+def test_status_reports_the_open_vault(ext: Extension) -> None:
+    assert ext.get("/v1/status").json["vault"] == {"open": True, "key": "passphrase", "problem": None}
