@@ -49,6 +49,13 @@
     return mq && mq.matches ? 'dark' : 'light';
   }
 
+  /** Whether the browser's languages include lang: a language chip on every post would be noise. */
+  function readsLanguage(doc, lang) {
+    const nav = doc.defaultView.navigator;
+    const langs = (nav.languages && nav.languages.length ? nav.languages : [nav.language || 'en']);
+    return langs.some((l) => String(l).toLowerCase().split('-')[0] === String(lang).toLowerCase().split('-')[0]);
+  }
+
   class Renderer {
     constructor({doc, t = FL.t, onFeedback = () => {}}) {
       this.doc = doc;
@@ -87,7 +94,7 @@
         if (st.placeholder) st.placeholder.remove();
         this.state.delete(el);
       }
-      for (const part of el.querySelectorAll('[data-feedlens-part]')) part.removeAttribute('data-feedlens-part');
+      for (const part of (st && st.parts) || []) part.removeAttribute('data-feedlens-part');
       for (const name of ['id', 'action', 'lang', 'sentiment', 'revealed']) el.removeAttribute(`data-feedlens-${name}`);
     }
 
@@ -100,19 +107,23 @@
       el.setAttribute('data-feedlens-lang', (verdict && verdict.lang) || 'und');
       const sentiment = verdict && verdict.sentiment && verdict.sentiment.label;
       if (sentiment) el.setAttribute('data-feedlens-sentiment', sentiment);
-      if (adapter.selectors.body) {
-        for (const part of el.querySelectorAll(adapter.selectors.body)) part.setAttribute('data-feedlens-part', 'body');
-      }
+      // The effect goes on this post's own body parts (not on the root: a nested reply is a post of its own).
+      const parts = adapter.selectors.body ? [...el.querySelectorAll(adapter.selectors.body)]
+        .filter((part) => part.closest(adapter.selectors.post) === el) : [];
+      const effect = action === 'blur' || action === 'collapse' ? action : 'none';
+      for (const part of parts) part.setAttribute('data-feedlens-part', effect);
 
       const theme = themeOf(el);
       const reason = reasonText(verdict, t);
       const reveal = () => {
         el.setAttribute('data-feedlens-revealed', 'true');
+        for (const part of parts) part.setAttribute('data-feedlens-part', 'revealed');
         const st = this.state.get(el);
         if (st && st.placeholder) st.placeholder.hidden = true;
         if (st && st.bar) st.bar.hidden = true;
       };
 
+      const tr = verdict && verdict.translation;
       const ui = this.el('div', {class: 'feedlens-ui', 'data-feedlens-theme': theme, role: 'group',
         'aria-label': t('uiLabel'), translate: 'no'});
       const head = this.el('div', {class: 'feedlens-row'});
@@ -124,7 +135,7 @@
           title: t('sentimentLabel', [t(`sentiment_${sentiment}`) || sentiment]) + pct,
           text: `${SENTIMENT_MARK[sentiment] || '\u2022'} ${t(`sentiment_${sentiment}`)}`}));
       }
-      if (verdict && verdict.lang && verdict.lang !== 'und') {
+      if (verdict && verdict.lang && verdict.lang !== 'und' && (tr || !readsLanguage(this.doc, verdict.lang))) {
         head.appendChild(this.el('span', {class: 'feedlens-lang', title: t('languageLabel', [verdict.lang]), text: verdict.lang}));
       }
       ui.appendChild(head);
@@ -139,7 +150,6 @@
         ui.appendChild(bar);
       }
 
-      const tr = verdict && verdict.translation;
       if (tr && tr.text) {
         const id = `feedlens-tr-${++this.seq}`;
         const box = this.el('div', {class: 'feedlens-translation', id, lang: tr.to || undefined}, [
@@ -172,7 +182,7 @@
       }
       ui.appendChild(fb);
 
-      this.state.set(el, {ui, bar, placeholder: null});
+      this.state.set(el, {ui, bar, parts, placeholder: null});
       adapter.mount(el, ui);
       if (action === 'hide') this.addPlaceholder(el, t('hiddenBecause', [reason]), reveal, theme);
     }

@@ -296,8 +296,8 @@ def roots(page, sel) -> list[dict]:
         display: getComputedStyle(e).display,
         placeholder: !!(e.previousElementSibling && e.previousElementSibling.classList.contains('feedlens-placeholder')),
         translation: (e.querySelector('.feedlens-translation .feedlens-tr-text') || {}).textContent || null,
-        blurred: [...e.querySelectorAll('[data-feedlens-part="body"]')].some((b) => getComputedStyle(b).filter.includes('blur')),
-        collapsed: [...e.querySelectorAll('[data-feedlens-part="body"]')].some((b) => getComputedStyle(b).display === 'none'),
+        blurred: [...e.querySelectorAll('[data-feedlens-part="blur"]')].some((b) => getComputedStyle(b).filter.includes('blur')),
+        collapsed: [...e.querySelectorAll('[data-feedlens-part="collapse"]')].some((b) => getComputedStyle(b).display === 'none'),
       }))""")
 
 
@@ -516,4 +516,86 @@ def test_hostile_postmessage_inside_a_site_page_is_ignored(browser, servers, com
     sent = [p["id"] for ex in recorded(browser) for p in ex["request"]["posts"]]
     assert "x:666" not in sent and "x:667" not in sent, sent
     assert all(i.startswith("x:17900") for i in sent), sent
+    page.close()
+
+
+# ----------------------------------------------------------------- rendering in the real browser
+# The companion decides what is shown; this part checks how each decision looks on every site's markup
+# in real Chromium (CSS, light/dark, layout), with a scripted verdict per fixture post. The content
+# scripts and stylesheet are the extension's own files, injected into the fixture on the local origin.
+
+GALLERY_VERDICTS = {
+    "neutral": {"action": "show", "lang": "en", "reasons": [], "sentiment": {"label": "neutral", "score": 0.81}},
+    "positive": {"action": "badge", "lang": "en", "reasons": [], "sentiment": {"label": "positive", "score": 0.97}},
+    "toxic": {"action": "blur", "lang": "en", "sentiment": {"label": "negative", "score": 0.94},
+              "scores": {"toxicity": 0.93}, "reasons": [{"kind": "dial", "text": "toxicity 0.93 is over your low dial"}]},
+    "portuguese": {"action": "show", "lang": "pt", "sentiment": {"label": "positive", "score": 0.88}, "reasons": [],
+                   "translation": {"text": "Good morning everyone! Today the weather is great for a walk in the park with the family.",
+                                   "from": "pt", "to": "en"}},
+    "muted": {"action": "hide", "lang": "en", "reasons": [{"kind": "mute", "text": "muted word \u201ccrypto\u201d"}]},
+    "chinese": {"action": "collapse", "lang": "zh", "reasons": [{"kind": "topic", "text": "topic \u201cweather\u201d"}]},
+    "comment-toxic": {"action": "collapse", "lang": "en", "sentiment": {"label": "negative", "score": 0.9},
+                      "reasons": [{"kind": "dial", "text": "offensive 0.88 is over your medium dial"}]},
+}
+GALLERY = ["x.html", "x-dark.html", "reddit.html", "reddit-old.html", "mastodon.html", "bluesky.html", "youtube.html",
+           "youtube-light.html", "weibo.html"]
+ADAPTER_FOR = {"x": "x", "reddit": "reddit", "mastodon": "mastodon", "bluesky": "bluesky", "youtube": "youtube", "weibo": "weibo"}
+
+
+@pytest.mark.parametrize("fixture", GALLERY)
+def test_every_action_renders_in_the_sites_look(browser, servers, fixture):
+    messages = json.loads((EXT / "_locales" / "en" / "messages.json").read_text(encoding="utf-8"))
+    adapter_id = ADAPTER_FOR[fixture.split("-")[0].split(".")[0]]
+    page = browser["context"].new_page()
+    page.goto(f"http://localhost:{servers['plain']}/{fixture}")
+    before = layout(page, ["body"])
+    files = json.loads((EXT / "manifest.json").read_text())["content_scripts"][0]["js"]
+    for f in files:
+        if not f.endswith("main.js"):
+            page.add_script_tag(path=str(EXT / f))
+    page.add_style_tag(path=str(EXT / "content" / "feedlens.css"))
+    rendered = page.evaluate("""([adapterId, verdicts, messages]) => {
+        const FL = window.Feedlens;
+        const t = (key, subs) => { const m = messages[key]; if (!m) return key; const a = [].concat(subs ?? []);
+          return m.message.replace(/\\$ARG(\\d)\\$/g, (_, n) => a[n - 1] ?? ''); };
+        const adapter = FL.adapters.find((a) => a.id === adapterId);
+        const r = new FL.Renderer({doc: document, t});
+        const out = {};
+        for (const el of document.querySelectorAll(adapter.selectors.post)) {
+          if (el.closest('[contenteditable]')) continue;
+          const key = (el.closest('[data-fixture-key]') || el).getAttribute('data-fixture-key');
+          const post = adapter.extract(el);
+          const v = verdicts[key] || {action: 'show', lang: 'en', reasons: []};
+          r.apply(el, post, {id: post.id, ...v}, adapter);
+          out[key] = {action: el.getAttribute('data-feedlens-action'), display: getComputedStyle(el).display,
+            theme: el.querySelector('.feedlens-ui') ? el.querySelector('.feedlens-ui').dataset.feedlensTheme : null,
+            blurred: [...el.querySelectorAll('[data-feedlens-part="blur"]')].some((b) => getComputedStyle(b).filter.includes('blur')),
+            collapsed: ((c) => c.length > 0 && c.every((b) => getComputedStyle(b).display === 'none'))(
+              [...el.querySelectorAll('[data-feedlens-part="collapse"]')]),
+            reply: ((r) => r ? r.offsetHeight > 0 && getComputedStyle(r).display !== 'none' : null)(
+              document.querySelector('[data-fixture-key="comment-reply"] [slot="comment"], [data-fixture-key="comment-reply"] .usertext-body')),
+            translation: (() => { const n = el.querySelector('.feedlens-translation'); return n && n.offsetHeight > 0 ? n.innerText : null; })(),
+            placeholder: !!(el.previousElementSibling && el.previousElementSibling.matches('.feedlens-placeholder')
+                            && el.previousElementSibling.offsetHeight > 0 && el.previousElementSibling.offsetHeight <= 40)};
+        }
+        return out;
+    }""", [adapter_id, GALLERY_VERDICTS, messages])
+    dark = fixture in ("x-dark.html", "youtube.html", "mastodon.html")
+    assert {v["theme"] for v in rendered.values()} == {"dark" if dark else "light"}
+    assert rendered["toxic"]["action"] == "blur" and rendered["toxic"]["blurred"]
+    assert rendered["muted"]["action"] == "hide" and rendered["muted"]["display"] == "none" and rendered["muted"]["placeholder"]
+    assert rendered["positive"]["action"] == "show"
+    assert "Good morning everyone" in rendered["portuguese"]["translation"]
+    if "chinese" in rendered:
+        assert rendered["chinese"]["collapsed"]
+    if "comment-toxic" in rendered:
+        assert rendered["comment-toxic"]["collapsed"]
+        assert rendered["comment-toxic"]["reply"], "a reply under a collapsed comment stays readable"
+    assert layout(page, ["body"])["overflow"] <= 0, "no horizontal overflow"
+    assert layout(page, ["body"])["boxes"] == before["boxes"]
+    page.screenshot(path=str(ARTIFACTS / f"render-{fixture.replace('.html', '')}.png"), full_page=True)
+    # Opening the hidden post and the blurred one works in the real browser too.
+    page.click(".feedlens-bar-blur button")
+    page.click(".feedlens-placeholder button")
+    assert page.evaluate("() => [...document.querySelectorAll('[data-feedlens-action=\"hide\"]')].every((e) => getComputedStyle(e).display !== 'none')")
     page.close()

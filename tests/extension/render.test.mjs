@@ -21,14 +21,37 @@ test('blur marks the body parts and "Show" reveals them', () => {
   const {env, adapter, renderer, el, post} = setup('x.html', 'https://x.com/home', 'toxic');
   renderer.apply(el, post, {id: post.id, lang: 'en', action: 'blur', reasons: [{kind: 'dial', text: 'toxicity 0.93'}]}, adapter);
   assert.equal(el.getAttribute('data-feedlens-action'), 'blur');
-  assert.equal(el.querySelector('[data-testid="tweetText"]').getAttribute('data-feedlens-part'), 'body');
+  assert.equal(el.querySelector('[data-testid="tweetText"]').getAttribute('data-feedlens-part'), 'blur');
   const bar = el.querySelector('.feedlens-bar-blur');
   assert.match(bar.textContent, /Blurred: toxicity 0.93/);
   click(env, bar.querySelector('button'));
   assert.equal(el.getAttribute('data-feedlens-revealed'), 'true');
   assert.equal(el.getAttribute('data-feedlens-action'), 'blur', 'the action stays for tests and counts');
   assert.equal(bar.hidden, true);
+  assert.equal(el.querySelector('[data-testid="tweetText"]').getAttribute('data-feedlens-part'), 'revealed');
 });
+
+for (const [fixture, url, parentSel, childSel] of [
+  ['reddit.html', 'https://www.reddit.com/', '[data-fixture-key="comment-toxic"]', '[data-fixture-key="comment-reply"]'],
+  ['reddit-old.html', 'https://old.reddit.com/', '[data-fullname="t1_abc0001"]', '[data-fullname="t1_abc0002"]'],
+]) {
+  test(`${fixture}: collapsing a comment leaves its replies' text alone`, () => {
+    const env = loadPage(fixture, url);
+    const adapter = env.FL.pickAdapter(new URL(url).hostname, env.document);
+    const renderer = new env.FL.Renderer({doc: env.document, t: getMessage});
+    const parent = env.document.querySelector(parentSel);
+    const child = env.document.querySelector(childSel);
+    renderer.apply(child, adapter.extract(child), {action: 'show', reasons: []}, adapter);
+    renderer.apply(parent, adapter.extract(parent), {action: 'collapse', reasons: [{text: 'offensive'}]}, adapter);
+    const childParts = [...child.querySelectorAll('[data-feedlens-part]')];
+    assert.ok(childParts.length > 0);
+    assert.ok(childParts.every((p) => p.getAttribute('data-feedlens-part') === 'none'));
+    const parentParts = [...parent.querySelectorAll('[data-feedlens-part="collapse"]')];
+    assert.ok(parentParts.length > 0 && parentParts.every((p) => !child.contains(p)));
+    renderer.clear(parent);
+    assert.equal(child.querySelectorAll('[data-feedlens-part]').length, childParts.length, 'clearing the parent keeps the reply\'s marks');
+  });
+}
 
 test('collapse shows a one-line reason with "Show anyway"', () => {
   const {env, adapter, renderer, el, post} = setup('mastodon.html', 'https://mastodon.social/home', 'neutral');

@@ -111,8 +111,16 @@
     else host.appendChild(node);
   }
 
+  /** Line node up with ref's text column (sites indent post text past the avatar with a margin). */
+  function alignWith(node, ref) {
+    if (!ref) return;
+    const cs = ref.ownerDocument.defaultView.getComputedStyle(ref);
+    const indent = (parseFloat(cs.marginLeft) || 0) + (parseFloat(cs.paddingLeft) || 0);
+    if (indent > 0) node.style.marginInlineStart = `${indent}px`;
+  }
+
   FL.adapters = adapters;
   FL.registerAdapter = registerAdapter;
   FL.pickAdapter = pickAdapter;
-  FL.dom = Object.freeze({textOf, attr, first, absolute, langOf, insertAfter});
+  FL.dom = Object.freeze({textOf, attr, first, absolute, langOf, insertAfter, alignWith});
 })(globalThis);

@@ -5,7 +5,7 @@
  */
 (function (root) {
   const FL = root.Feedlens;
-  const {textOf, attr, first, absolute, langOf, insertAfter} = FL.dom;
+  const {textOf, attr, first, absolute, langOf, insertAfter, alignWith} = FL.dom;
 
   FL.registerAdapter({
     id: 'mastodon',
@@ -39,7 +39,9 @@
       };
     },
     mount(el, ui) {
-      insertAfter(first(el, ':scope .status__content'), ui, el);
+      const anchor = first(el, ':scope .status__content');
+      insertAfter(anchor, ui, el);
+      alignWith(ui, anchor);
     },
   });
 })(globalThis);

@@ -20,7 +20,7 @@
       newCommentText: '[slot="comment"]',
       oldText: ':scope > .entry .usertext-body .md',
       oldTitle: ':scope > .entry a.title',
-      body: '[slot="text-body"], [slot="comment"], [slot="post-media-container"], :scope > .entry .usertext-body, :scope > .entry a.title',
+      body: ':scope > [slot="title"], :scope > [slot="text-body"], :scope > [slot="comment"], :scope > [slot="post-media-container"], :scope > .entry .usertext-body, :scope > .entry a.title',
       compose: 'shreddit-composer, faceplate-textarea-input, textarea, .usertext-edit',
     },
     extract(el) {
@@ -78,7 +78,8 @@
         return;
       }
       const entry = oldEntry(el);
-      insertAfter(first(entry, [':scope > .usertext', ':scope > form.usertext', ':scope > .top-matter']), ui, entry);
+      // Under the text (self post or comment), else under the title line (link post).
+      insertAfter(first(entry, [':scope > .expando', ':scope > form.usertext', ':scope > .usertext', ':scope > .top-matter']), ui, entry);
     },
   });
 })(globalThis);

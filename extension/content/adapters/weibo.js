@@ -4,7 +4,7 @@
  */
 (function (root) {
   const FL = root.Feedlens;
-  const {textOf, attr, first, absolute, langOf, insertAfter} = FL.dom;
+  const {textOf, attr, first, absolute, langOf, insertAfter, alignWith} = FL.dom;
 
   FL.registerAdapter({
     id: 'weibo',
@@ -36,7 +36,9 @@
       };
     },
     mount(el, ui) {
-      insertAfter(first(el, this.selectors.text.split(', ')), ui, el);
+      const anchor = first(el, this.selectors.text.split(', '));
+      insertAfter(anchor, ui, el);
+      alignWith(ui, anchor);
     },
   });
 })(globalThis);
