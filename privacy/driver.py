@@ -15,16 +15,13 @@ import logging
 from pathlib import Path
 
 import sqlcipher3
-from sqlcipher3 import dbapi2
+from sqlcipher3.dbapi2 import Connection, DatabaseError, IntegrityError, OperationalError
 
 from .errors import VaultError, VaultLocked, VaultUnwritable
 
 log = logging.getLogger(__name__)
 
-Connection = dbapi2.Connection
-DatabaseError = dbapi2.DatabaseError
-OperationalError = dbapi2.OperationalError
-IntegrityError = dbapi2.IntegrityError
+__all__ = ["Connection", "DatabaseError", "IntegrityError", "OperationalError", "connect", "rekey", "cipher_version"]
 
 KEY_BYTES = 32
 

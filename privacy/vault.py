@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import tempfile
+import builtins
 import threading
 import time
 from collections.abc import Iterator
@@ -69,7 +70,7 @@ def ensure_writable(data_dir: Path) -> None:
         os.unlink(probe)
     except OSError as exc:
         why = {errno.EROFS: "is on a read-only file system", errno.EACCES: "is not writable (permission denied)",
-               errno.EPERM: "is not writable (permission denied)", errno.ENOSPC: "is on a full disk"}.get(exc.errno, f"cannot be written ({exc.strerror})")
+               errno.EPERM: "is not writable (permission denied)", errno.ENOSPC: "is on a full disk"}.get(exc.errno or 0, f"cannot be written ({exc.strerror})")
         raise VaultUnwritable(
             f"the data directory {data_dir} {why}. Feedlens keeps its encrypted vault there: fix that, "
             "or set FEEDLENS_HOME to a writable directory."
@@ -119,7 +120,7 @@ class PairingStore:
         """Store a new pairing; an existing ``id`` is replaced (re-pairing the same extension)."""
         row = records.pairing_row(pairing)
         with self._vault._write("adding a pairing") as db:
-            db["pairings"].insert(row, replace=True)
+            db.table("pairings").insert(row, replace=True)
 
     def list(self) -> list[dict[str, Any]]:
         """All pairings, revoked ones included (with ``revoked: true``), never their token hashes."""
@@ -150,7 +151,7 @@ class PairingStore:
         row = records.pair_request_row(request)
         with self._vault._write("adding a pairing request") as db:
             db.execute("DELETE FROM pair_requests WHERE expires_at < ?", [time.time() - 3600])
-            db["pair_requests"].insert(row, replace=True)
+            db.table("pair_requests").insert(row, replace=True)
 
     def request_get(self, request_id: str) -> dict[str, Any] | None:
         """One request by id, or ``None``."""
@@ -170,9 +171,9 @@ class PairingStore:
             return
         row = records.pair_request_row({**current, **fields})
         with self._vault._write("updating a pairing request") as db:
-            db["pair_requests"].update(request_id, {k: row[k] for k in fields})
+            db.table("pair_requests").update(request_id, {k: row[k] for k in fields})
 
-    def requests(self) -> list[dict[str, Any]]:
+    def requests(self) -> builtins.list[dict[str, Any]]:  # ``list`` is a method name here
         """All stored requests, oldest first."""
         with self._vault._read() as db:
             return list(db.query("SELECT * FROM pair_requests ORDER BY created, id"))
@@ -329,8 +330,8 @@ class Vault:
         with self._write("saving the profile") as db:
             db.execute("DELETE FROM rules")
             if rules:
-                db["rules"].insert_all(rules)
-            db["profile"].insert({"id": 1, "version": version, "doc": records.dumps(skeleton), "updated": records.now_iso()}, replace=True)
+                db.table("rules").insert_all(rules)
+            db.table("profile").insert({"id": 1, "version": version, "doc": records.dumps(skeleton), "updated": records.now_iso()}, replace=True)
         return {**records.merge_profile(skeleton, rules), "version": version}
 
     def profile_get(self) -> dict[str, Any]:
@@ -358,7 +359,9 @@ class Vault:
         """Store one feedback event (``kind`` required); returns its id."""
         row = records.feedback_row(event)
         with self._write("storing feedback") as db:
-            return int(db["feedback"].insert(row).last_pk)
+            pk = db.table("feedback").insert(row).last_pk
+        assert pk is not None
+        return int(pk)
 
     def feedback_list(self, limit: int = 1000) -> list[dict[str, Any]]:
         """The latest feedback events, newest first, as stored (``data`` merged back in)."""
@@ -485,7 +488,7 @@ class Vault:
                 if table in doc:
                     db.execute(f"DELETE FROM {table}")
                     if rows:
-                        db[table].insert_all(rows)
+                        db.table(table).insert_all(rows)
 
     def erase(self, keep_pairings: bool = False) -> None:
         """Delete everything (pairings too unless ``keep_pairings``), reset the profile, VACUUM, and
