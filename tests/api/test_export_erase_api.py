@@ -88,3 +88,22 @@ def test_analyze_records_hashes_and_mentions_never_text(ext: Extension) -> None:
     assert "hello" not in str(doc["seen"]) and "Bom dia" not in str(doc)
     stats = ext.get("/v1/stats").json
     assert stats["totals"]["seen"] == 2 and len(stats["interactions"]) == 2
+
+
+def test_retention_runs_again_on_its_timer(data_dir, monkeypatch) -> None:
+    import time
+
+    from companion import services as services_module
+
+    monkeypatch.setattr(services_module, "RETENTION_INTERVAL_S", 0.05)
+    app = create_app({"data_dir": data_dir, "port": PORT, "retention_days": 10})
+    services = app.extensions["feedlens"]
+    try:
+        old = (datetime.now(timezone.utc) - timedelta(days=11)).isoformat()
+        services.vault.seen_add_many([{"hash": "old", "site": "x", "time": old}])
+        deadline = time.monotonic() + 10
+        while services.vault.counts()["seen"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert services.vault.counts()["seen"] == 0
+    finally:
+        services.close()
