@@ -11,6 +11,7 @@ import logging
 import platform
 import re
 import threading
+from collections import OrderedDict
 import time
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 # --- the vault (privacy/) ---------------------------------------------------------------------
 
 RETENTION_INTERVAL_S = 24 * 3600
+RECENT_POSTS = 2000  # post id -> text of the latest analysed posts, in memory, for feedback
 
 
 def open_vault(cfg: dict[str, Any]) -> tuple[Any, Any]:
@@ -128,6 +130,8 @@ class Services:
         self.vault_problem: str | None = self.vault_error.message if self.vault_error else None
         self.store = self.vault.pairings if self.vault is not None else MemoryPairingStore()
         self._stop = threading.Event()
+        self._recent_posts: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._recent_lock = threading.Lock()
         if self.vault is not None:
             self.purge_old()
             threading.Thread(target=self._retention_loop, name="feedlens-retention", daemon=True).start()
@@ -233,6 +237,12 @@ class Services:
             return
         from privacy.errors import VaultError
 
+        with self._recent_lock:
+            for post in posts:
+                self._recent_posts[(site, post.id)] = post.text
+                self._recent_posts.move_to_end((site, post.id))
+            while len(self._recent_posts) > RECENT_POSTS:
+                self._recent_posts.popitem(last=False)
         seen, edges = [], []
         for post, verdict in zip(posts, verdicts):
             seen.append({
@@ -253,6 +263,14 @@ class Services:
                     self.vault.interactions_add_many(edges)
         except VaultError as exc:
             log.error("could not record seen posts in the vault: %s", exc.message)
+
+    def recent_text(self, site: str | None, post_id: str | None) -> str | None:
+        """The text of a post analysed lately (memory only), so feedback that names a post by id
+        can teach the personal interest model."""
+        if not site or not post_id:
+            return None
+        with self._recent_lock:
+            return self._recent_posts.get((site, post_id))
 
     def _retention_loop(self) -> None:
         while not self._stop.wait(RETENTION_INTERVAL_S):

@@ -1,7 +1,11 @@
 """``POST /v1/feedback``: one feedback event from the extension, stored in the vault.
 
     POST /v1/feedback {"kind": "less", "site": "x", "post_id": "123", "author": "@a", "lang": "en"}
-    -> 201 {"ok": true, "id": 7, "profile_version": 3}
+    -> 201 {"ok": true, "id": 7, "profile_version": 3, "learned": true}
+
+A post named by ``post_id`` that the companion analysed lately gets its text attached (from
+memory), so the personal interest model learns from it; the event, text included, is stored
+encrypted in the vault.
 
 Kinds: ``more`` / ``more_like_this``, ``less`` / ``less_like_this``, ``wrong_label``,
 ``hide_author`` (which also mutes the author in the profile, in the same transaction).
@@ -9,6 +13,7 @@ Kinds: ``more`` / ``more_like_this``, ``less`` / ``less_like_this``, ``wrong_lab
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify
@@ -19,6 +24,8 @@ from companion.api.schemas import validate
 from companion.errors import TooLarge
 from companion.pipeline.types import SITES
 from companion.security import guard_blueprint
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("feedback", __name__, url_prefix="/v1")
 guard_blueprint(bp)
@@ -48,7 +55,7 @@ FEEDBACK_REQUEST: dict[str, Any] = {
 describe("/v1/feedback", "post", {
     "summary": "Store one feedback event (hide_author also mutes the author)",
     "requestBody": {"required": True, **_json(FEEDBACK_REQUEST)},
-    "responses": {"201": {"description": "{ok, id, profile_version}"}, **_errors(400, 413, 503, 401, 403, 421, 429)},
+    "responses": {"201": {"description": "{ok, id, profile_version, learned}"}, **_errors(400, 413, 503, 401, 403, 421, 429)},
 })
 
 
@@ -64,6 +71,11 @@ def post_feedback():
     if len(body.get("text") or "") > limit:
         raise TooLarge(f"body.text is over {limit} characters; send the post's first {limit}")
     event = {**body, "kind": KIND_ALIASES.get(body["kind"], body["kind"])}
+    if "text" not in event:
+        # The extension names the post by id; the companion saw its text moments ago.
+        text = services.recent_text(event.get("site"), event.get("post_id"))
+        if text is not None:
+            event["text"] = text
     vault = services.require_vault()
     # Work out (and validate) the profile change before writing anything: all or nothing.
     patch = profile_patch_for(event, services.profile())
@@ -73,4 +85,11 @@ def post_feedback():
         if new_profile is not None:
             vault.profile_put(new_profile)
     services.analyzer.learn(event)  # the personal interest model learns on-device, at once
-    return jsonify({"ok": True, "id": event_id, "profile_version": vault.profile_version()}), 201
+    learned = False
+    learn = getattr(services.analyzer, "learn", None)
+    if learn is not None:
+        try:
+            learned = bool(learn(event))
+        except Exception:  # the event is stored; the model catches up when it is rebuilt
+            log.exception("the interest model could not learn from a feedback event")
+    return jsonify({"ok": True, "id": event_id, "profile_version": vault.profile_version(), "learned": learned}), 201

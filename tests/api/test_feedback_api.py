@@ -37,3 +37,15 @@ def test_feedback_needs_a_token(client) -> None:
     from helpers import BASE
 
     assert_error(client.post("/v1/feedback", base_url=BASE, json={"kind": "more"}), 401)
+
+
+def test_feedback_on_an_analysed_post_carries_its_text_to_the_vault(ext: Extension) -> None:
+    r = ext.post("/v1/analyze", json={"site": "x", "posts": [{"id": "p9", "text": "A calm post about gardening"}]})
+    assert r.status_code == 200
+    r = ext.post("/v1/feedback", json={"kind": "more", "site": "x", "post_id": "p9"})
+    assert r.status_code == 201 and isinstance(r.json["learned"], bool)
+    stored = ext.app.extensions["feedlens"].vault.feedback_list()[0]
+    assert stored["text"] == "A calm post about gardening" and stored["kind"] == "more_like_this"
+    # A post the companion never saw: stored without text.
+    ext.post("/v1/feedback", json={"kind": "less", "site": "x", "post_id": "unknown"})
+    assert "text" not in ext.app.extensions["feedlens"].vault.feedback_list()[0]
