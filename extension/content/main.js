@@ -30,6 +30,8 @@
       if (post.author) event.author = post.author;
       if (verdict && verdict.lang) event.lang = verdict.lang;
       if (kind === 'wrong_label' && verdict && verdict.sentiment) event.label = verdict.sentiment.label;
+      // more/less train the person's own interest model on the companion (kept encrypted, on this machine).
+      if (kind === 'more' || kind === 'less') event.text = post.text;
       ask(MSG.CS_BG_FEEDBACK, event).catch((err) => root.console.info('[feedlens] feedback not saved:', err.message));
     },
   });

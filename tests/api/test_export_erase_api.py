@@ -107,3 +107,14 @@ def test_retention_runs_again_on_its_timer(data_dir, monkeypatch) -> None:
         assert services.vault.counts()["seen"] == 0
     finally:
         services.close()
+
+
+def test_erase_also_forgets_what_the_process_derived(ext: Extension) -> None:
+    services = ext.app.extensions["feedlens"]
+    ext.post("/v1/analyze", json={"site": "x", "posts": [{"id": "p1", "text": "some post"}]})
+    assert services.recent_text("x", "p1") == "some post"
+    assert ext.post("/v1/erase", json={"keep_pairings": True}).status_code == 200
+    assert services.recent_text("x", "p1") is None
+    assert len(services.analyzer.cache) == 0
+    if services.analyzer.interest is not None:
+        assert services.analyzer.interest.events == 0

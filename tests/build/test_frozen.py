@@ -73,6 +73,7 @@ def check_settings_pages(home: Path, port: int) -> None:
     import requests
 
     from companion.web.auth import mint_login_file  # the login file's format, shared with the frozen app
+    from companion.web.charts import CHARTS
 
     base = f"http://127.0.0.1:{port}/settings"
     with requests.Session() as s:
@@ -82,8 +83,9 @@ def check_settings_pages(home: Path, port: int) -> None:
         page = s.get(f"{base}/dashboard", timeout=30)
         assert page.status_code == 200 and "<html" in page.text.lower()
         assert s.get(f"{base}/static/app.css", timeout=30).status_code == 200
-        chart = s.get(f"{base}/charts/sentiment.svg", timeout=60)
-        assert chart.status_code == 200 and "<svg" in chart.text, chart.text[:500]
+        for name in CHARTS:
+            chart = s.get(f"{base}/charts/{name}.svg", timeout=60)
+            assert chart.status_code == 200 and "<svg" in chart.text, (name, chart.text[:500])
 
 
 def run_cli(exe: Path, env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess:

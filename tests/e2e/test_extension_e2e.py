@@ -241,6 +241,7 @@ def paired(browser, companion):
     popup.click("#pair")
     code = popup.wait_for_selector("#pair-code:visible").inner_text().strip()
     assert re.fullmatch(r"[A-Z0-9-]{4,12}", code), code
+    popup.screenshot(path=str(ARTIFACTS / "popup-pairing-code.png"))
     assert popup.inner_text("#pair-cli") == f"feedlens pair approve {code}"
     done = subprocess.run([*FEEDLENS, "pair", "approve", code], cwd=ROOT, env=companion["env"], capture_output=True,
                           text=True, timeout=60)
@@ -405,6 +406,49 @@ def test_companion_not_running_is_shown_plainly_and_pages_are_left_alone(browser
         page.close()
     finally:
         set_port(browser, companion["port"])
+
+
+def _api(companion, paired, method, path, **kw):
+    r = requests.request(method, f"{companion['base']}{path}", headers={"Authorization": f"Bearer {paired['token']}"},
+                         timeout=30, **kw)
+    assert r.ok, (r.status_code, r.text[:300])
+    return r.json()
+
+
+def test_options_page_edits_the_companions_profile(browser, servers, companion, paired):
+    page = ext_page(browser, "ui/options/options.html")
+    page.wait_for_selector("#profile-fields:not([disabled])", timeout=15000)
+    page.fill("#mute_words", "giveaway-e2e\nspoilers")
+    page.select_option("#dial_spam", "high")
+    page.fill("#topics", "US elections = collapse")
+    page.uncheck("#site_weibo")
+    page.click("#profile-form button[type=submit]")
+    page.wait_for_function("() => document.getElementById('profile-state').textContent === 'Saved'", timeout=15000)
+    page.screenshot(path=str(ARTIFACTS / "options.png"), full_page=True)
+    page.close()
+    profile = _api(companion, paired, "GET", "/v1/profile")
+    assert {"giveaway-e2e", "spoilers"} <= set(profile["mutes"]["words"])
+    assert profile["dials"]["spam"] == "high"
+    assert profile["topics"][0]["text"] == "US elections" and profile["topics"][0]["action"] == "collapse"
+    assert profile["sites"]["weibo"] is False
+    assert worker(browser).evaluate("() => chrome.storage.local.get('sites').then((s) => s.sites.weibo)") is False
+    # Back on for the tests that follow.
+    worker(browser).evaluate("() => chrome.storage.local.get('sites').then((s) => chrome.storage.local.set({sites: {...s.sites, weibo: true}}))")
+
+
+def test_feedback_buttons_reach_the_companion(browser, servers, companion, paired):
+    page = open_site(browser, "bluesky", servers, scroll=False)
+    post = page.locator('[data-fixture-key="neutral"] [data-testid^="feedItem-"], [data-fixture-key="neutral"]').first
+    post.hover()
+    post.get_by_role("button", name="Less like this").click()
+    post.get_by_role("button", name="Hide author").click()
+    assert post.get_attribute("data-feedlens-action") == "hide"
+    page.wait_for_timeout(1500)
+    profile = _api(companion, paired, "GET", "/v1/profile")
+    assert "@alice.bsky.social" in profile["mutes"]["accounts"], profile["mutes"]
+    export = json.dumps(_api(companion, paired, "GET", "/v1/export"))
+    assert export.count('"bluesky:alice.bsky.social/3lb00abcdef2x"') >= 2, "both feedback events stored"
+    page.close()
 
 
 # ----------------------------------------------------------------- model-dependent cases

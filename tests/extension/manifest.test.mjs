@@ -48,7 +48,7 @@ test('en and zh_CN locales have the same keys, and every key used in code exists
   const used = new Set([...code.matchAll(/\bt\('([A-Za-z]\w+)'/g), ...code.matchAll(/data-i18n(?:-label)?="(\w+)"/g),
     ...code.matchAll(/__MSG_(\w+)__/g)].map((m) => m[1]));
   for (const k of used) assert.ok(en[k], `missing message ${k}`);
-  for (const prefix of ['sentiment_', 'feedback_', 'count_', 'dial_', 'level_']) {
+  for (const prefix of ['sentiment_', 'feedback_', 'count_', 'dial_', 'level_', 'site_']) {
     assert.ok(Object.keys(en).some((k) => k.startsWith(prefix)), prefix);
   }
 });

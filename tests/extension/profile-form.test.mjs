@@ -9,7 +9,7 @@ const PROFILE = {
   dials: {toxicity: 'medium', offensive: 'off', hate: 'strict', spam: 'medium', negativity: 'off'},
   mutes: {words: ['crypto'], regexes: ['giveaway\\s+now'], accounts: ['@spammer']},
   allow: {accounts: ['@friend']}, topics: [{text: 'US elections', action: 'collapse'}],
-  sites: {x: true, reddit: false},
+  sites: {x: true, reddit: false, mastodon: true, bluesky: true, youtube: true, weibo: true},
 };
 
 test('profile round-trips through the form, keeping fields the form does not show', () => {

@@ -48,8 +48,8 @@ def test_translation_is_deterministic(tr):
 )
 def test_segmentation_keeps_emoji_mentions_urls_and_line_breaks(tr, text):
     pieces = split_post(text)
-    assert "".join(p.text for p in pieces) == text
-    kept = "".join(p.text for p in pieces if not p.translate)
+    assert join(pieces, {}) == text
+    kept = "".join(p.text for p in pieces if not p.translate) + " ".join(x for p in pieces for x in p.slots)
     for token in ("🎉🔥", "@ana_silva", "https://example.com/a?b=1#frag", "#blessed", "\n\n", "👨‍👩‍👧", "\r\n",
                   "@carol.social@mastodon.example"):
         if token in text:
@@ -204,3 +204,35 @@ def test_router_sees_models_pulled_while_running(tmp_path):
 
     os.utime(tmp_path, ns=(1, 1))  # mtime changes as a rename into the folder would change it
     assert [r.id for r in router.route("zh", "en")] == ["translate-zh-en"]
+
+
+def test_registry_lists_every_catalog_pair():
+    from models import registry
+
+    ids = {s.id for s in registry.by_task("translation")}
+    assert ids == {e["id"] for e in cat.load_catalog()}
+    spec = registry.get("translate-zh-en")
+    assert spec.how == "feedlens models pull translate-zh-en" and spec.licence == "CC-BY-4.0"
+    assert registry.get("translate-en-pt").how.startswith("bundled")
+
+
+def test_mid_sentence_mentions_become_placeholders_and_come_back(tr):
+    pieces = split_post("Thanks @bob for the help! #grateful")
+    assert [(p.text, p.slots) for p in pieces if p.translate] == [("Thanks X1 for the help!", ("@bob",))]
+    out = tr.translate(["Thanks @bob for the help! #grateful", "I love #python and #rust so much"], "pt", src="en")
+    assert out[0]["translation"] == "Obrigado @bob pela ajuda! #grateful"
+    assert "#python" in out[1]["translation"] and "#rust" in out[1]["translation"]
+
+
+def test_placeholder_lost_by_the_model_falls_back_to_splitting_around_it():
+    tr = Translator(None)
+    engine = tr.router.engine(tr.router.route("en", "pt")[0])
+    original = engine.translate
+    engine.translate = lambda texts, s, d: [t.replace("X1", "") for t in original(texts, s, d)]  # type: ignore[method-assign]
+    out = tr.translate(["Thanks @bob for the help!"], "pt", src="en")[0]["translation"]
+    assert "@bob" in out and out.count("@bob") == 1 and "X1" not in out
+
+
+def test_text_with_real_placeholder_like_words_is_split_around():
+    pieces = split_post("X1 is a car, thanks @bob for it")
+    assert all(not p.slots for p in pieces) and "".join(p.text for p in pieces) == "X1 is a car, thanks @bob for it"

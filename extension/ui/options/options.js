@@ -16,7 +16,17 @@
     $('dials').append(label, select);
   }
 
-  const FIELDS = ['languages', 'auto_translate', 'mute_words', 'mute_regexes', 'mute_accounts', 'allow_accounts', 'topics',
+  for (const site of Form.SITES) {
+    const label = document.createElement('label');
+    label.htmlFor = `site_${site}`;
+    label.textContent = t(`site_${site}`);
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.id = `site_${site}`;
+    $('sites').append(label, box);
+  }
+
+  const FIELDS = [...Form.SITES.map((site) => `site_${site}`), 'languages', 'auto_translate', 'mute_words', 'mute_regexes', 'mute_accounts', 'allow_accounts', 'topics',
     ...Form.DIALS.map((d) => `dial_${d}`)];
 
   function fill(p) {
@@ -73,6 +83,8 @@
       const next = Form.fromFields(read(), profile || {});
       profile = (await ask(MSG.UI_BG_PUT_PROFILE, {profile: next})).profile || next;
       fill(profile);
+      // The content scripts read the per-site switches from extension storage: keep them in step.
+      await FeedlensUI.api.storage.local.set({sites: {...MSG.DEFAULT_SETTINGS.sites, ...profile.sites}});
       $('profile-state').textContent = t('saved');
     } catch (err) {
       $('profile-state').textContent = err.message;

@@ -7,6 +7,7 @@
   const DIALS = ['toxicity', 'offensive', 'hate', 'spam', 'negativity'];
   const LEVELS = ['off', 'low', 'medium', 'high', 'strict'];
   const ACTIONS = ['show', 'blur', 'collapse', 'hide'];
+  const SITES = ['x', 'reddit', 'mastodon', 'bluesky', 'youtube', 'weibo'];
   const lines = (s) => String(s || '').split('\n').map((x) => x.trim()).filter(Boolean);
 
   function toFields(p) {
@@ -17,6 +18,7 @@
     f.mute_accounts = ((p.mutes && p.mutes.accounts) || []).join('\n');
     f.allow_accounts = ((p.allow && p.allow.accounts) || []).join('\n');
     f.topics = (p.topics || []).map((t) => `${t.text} = ${t.action || 'collapse'}`).join('\n');
+    for (const site of SITES) f[`site_${site}`] = !p.sites || p.sites[site] !== false;
     return f;
   }
 
@@ -42,8 +44,9 @@
     });
     return {...base, languages, auto_translate: Boolean(f.auto_translate), dials,
       mutes: {...(base.mutes || {}), words: lines(f.mute_words), regexes, accounts: lines(f.mute_accounts)},
-      allow: {...(base.allow || {}), accounts: lines(f.allow_accounts)}, topics};
+      allow: {...(base.allow || {}), accounts: lines(f.allow_accounts)}, topics,
+      sites: {...(base.sites || {}), ...Object.fromEntries(SITES.map((site) => [site, f[`site_${site}`] !== false]))}};
   }
 
-  root.FeedlensProfileForm = Object.freeze({DIALS, LEVELS, ACTIONS, toFields, fromFields});
+  root.FeedlensProfileForm = Object.freeze({DIALS, LEVELS, ACTIONS, SITES, toFields, fromFields});
 })(globalThis);

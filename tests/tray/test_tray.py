@@ -1,0 +1,166 @@
+"""``feedlens tray`` as a real process under Xvfb with a real system-tray host (trayer).
+
+pystray's X11 backend draws no menu of its own (a click runs the default item, "Open settings"),
+so the icon is clicked for real with xdotool, and the other menu items are activated through the
+test hook (companion/tray/testhook.py), which calls the real pystray menu items exactly as a
+click on them would. The results are checked against the companion's own state over HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from traytools import ROOT, Tray
+
+CSRF = {"X-Feedlens-Settings": "1"}
+
+
+@pytest.fixture(scope="module")
+def tray(display, tmp_path_factory):
+    t = Tray(tmp_path_factory.mktemp("tray"), display).start()
+    yield t
+    t.stop()
+
+
+def test_the_icon_appears_docked_in_the_system_tray(tray, display):
+    found = subprocess.run(["xdotool", "search", "--name", "^Feedlens"], env={**os.environ, "DISPLAY": display},
+                           capture_output=True, text=True, timeout=10)
+    assert found.stdout.split(), "no Feedlens window on the display"
+    state = tray.hook("state")
+    assert state["visible"] and state["docked"] and state["image_matches_state"]
+    assert state["title"].startswith("Feedlens - ")
+
+
+def test_clicking_the_icon_opens_settings_through_a_one_time_link(tray, display):
+    before = len(tray.opened_lines())
+    env = {**os.environ, "DISPLAY": display}
+    window = subprocess.run(["xdotool", "search", "--name", "^Feedlens"], env=env, capture_output=True, text=True,
+                            timeout=10).stdout.split()[0]
+    for _ in range(5):  # a real pointer click; retried because a busy machine may map the icon late
+        subprocess.run(["xdotool", "mousemove", "--window", window, "8", "8", "click", "1"], env=env, check=True,
+                       timeout=10)
+        try:
+            url = tray.wait_opened(before + 1, timeout=3)[-1]
+            break
+        except AssertionError:
+            continue
+    else:
+        raise AssertionError("clicking the tray icon opened nothing")
+    assert url.startswith(f"{tray.base}/settings/login?t=")
+    browser = requests.Session()
+    first = browser.get(url, timeout=10)
+    assert first.status_code == 200 and "feedlens_settings" in browser.cookies.get_dict()
+    assert browser.get(f"{tray.base}/settings", timeout=10).status_code == 200
+    assert requests.get(url, timeout=10).status_code == 403  # the same link again: refused
+
+
+def test_pause_filtering_toggles_the_companion_and_the_check_mark(tray):
+    s = tray.settings_session()
+    assert tray.menu()["Pause filtering"]["checked"] is False
+    tray.click("Pause filtering")
+    assert s.get(f"{tray.base}/settings/api/state", timeout=10).json()["paused"] is True
+    assert tray.menu()["Pause filtering"]["checked"] is True
+    assert tray.wait_state("paused")["image_matches_state"]
+    # Changed elsewhere (the settings page): the menu reads the real state.
+    s.post(f"{tray.base}/settings/api/pause", json={"paused": False}, headers={**CSRF, "Origin": tray.base}, timeout=10)
+    assert tray.menu()["Pause filtering"]["checked"] is False
+    tray.wait_state("running")
+
+
+def test_a_pairing_request_turns_the_icon_to_attention_and_the_menu_approves_it(tray):
+    origin = {"Origin": "chrome-extension://traytestextension"}
+    req = requests.post(f"{tray.base}/v1/pair/request", headers=origin, timeout=10,
+                        json={"extension_id": "traytestextension", "name": "Firefox at work"})
+    assert req.status_code == 202, req.text
+    req = req.json()
+    state = tray.wait_state("attention")
+    assert state["image_matches_state"]
+    item = tray.menu()["Pairing requests (1)"]
+    assert item["enabled"]
+    labels = [i["text"] for i in item["submenu"]]
+    approve = f"Approve {req['code']} — Firefox at work"
+    assert labels == [approve, f"Deny {req['code']} — Firefox at work"]
+    tray.click("Pairing requests (1)", approve)
+    polled = requests.get(f"{tray.base}/v1/pair/{req['id']}", headers=origin, timeout=10).json()
+    assert polled["status"] == "approved" and len(polled["token"]) >= 40
+    tray.wait_state("running")
+    assert tray.menu()["Pairing requests"]["enabled"] is False
+
+
+def test_the_device_menu_offers_what_onnxruntime_reports_and_sets_it(tray):
+    import onnxruntime
+
+    items = {i["text"]: i for i in tray.menu()["Device"]["submenu"]}
+    gpu = any(p not in ("CPUExecutionProvider", "AzureExecutionProvider") for p in onnxruntime.get_available_providers())
+    assert list(items) == ["Automatic", "CPU"] + (["GPU"] if gpu else [])
+    assert items["Automatic"]["checked"] is True
+    tray.click("Device", "CPU")
+    assert json.loads((tray.home / "config.json").read_text())["device"] == "cpu"
+    items = {i["text"]: i for i in tray.menu()["Device"]["submenu"]}
+    assert items["CPU"]["checked"] is True and items["Automatic"]["checked"] is False
+
+
+def test_start_at_login_writes_and_removes_the_xdg_autostart_entry(tray):
+    entry = tray.tmp / "xdg-config" / "autostart" / "feedlens.desktop"
+    tray.click("Start at login")
+    text = entry.read_text()
+    assert "Exec=env FEEDLENS_HOME=" in text and "-m companion tray" in text and "Type=Application" in text
+    assert tray.menu()["Start at login"]["checked"] is True
+    tray.click("Start at login")
+    assert not entry.exists() and tray.menu()["Start at login"]["checked"] is False
+
+
+def test_open_data_folder_hands_the_folder_to_the_desktop(tray):
+    before = len(tray.opened_lines())
+    tray.click("Open data folder")
+    assert tray.wait_opened(before + 1)[-1] == str(tray.home)
+
+
+def test_a_second_tray_says_so_and_opens_the_running_ones_settings(tray):
+    before = len(tray.opened_lines())
+    second = subprocess.run([sys.executable, "-m", "companion", "tray"], env=tray.env, cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert second.returncode == 0, second.stderr
+    assert "already running" in second.stdout and str(tray.port) in second.stdout
+    url = tray.wait_opened(before + 1)[-1]
+    assert url.startswith(f"{tray.base}/settings/login?t=")
+    assert requests.get(url, timeout=10).status_code == 200
+    assert tray.proc.poll() is None  # the first one is untouched
+
+
+def test_quit_stops_everything_and_exits_0(display, tmp_path):
+    t = Tray(tmp_path, display).start()
+    t.click("Quit Feedlens")
+    assert t.proc.wait(30) == 0
+    assert "stopped" in t.output()
+    assert not (t.home / "companion.json").exists()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{t.base}/v1/health", timeout=5)
+
+
+def test_sigterm_shuts_down_cleanly(display, tmp_path):
+    t = Tray(tmp_path, display).start()
+    assert requests.get(f"{t.base}/v1/health", timeout=10).status_code == 200
+    assert t.stop(signal.SIGTERM) == 0
+    assert not (t.home / "companion.json").exists()
+
+
+def test_without_a_desktop_the_tray_says_what_to_do_instead(tmp_path):
+    env = {**os.environ, "FEEDLENS_HOME": str(tmp_path / "home"), "PYTHONPATH": str(ROOT)}
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    started = time.monotonic()
+    r = subprocess.run([sys.executable, "-m", "companion", "tray", "--port", "0"], env=env, cwd=ROOT,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1
+    assert "feedlens serve" in r.stderr and "desktop session" in r.stderr
+    assert not (tmp_path / "home" / "companion.json").exists()
+    assert time.monotonic() - started < 60
