@@ -264,6 +264,20 @@ class Services:
         except VaultError as exc:
             log.error("could not record seen posts in the vault: %s", exc.message)
 
+    def erase(self, keep_pairings: bool = False) -> None:
+        """Erase the vault, and forget what this process derived from it: the recent posts, the
+        verdict cache and the personal interest model (rebuilt empty)."""
+        self.require_vault().erase(keep_pairings=keep_pairings)
+        with self._recent_lock:
+            self._recent_posts.clear()
+        cache = getattr(self.analyzer, "cache", None)
+        if cache is not None:
+            cache.clear()
+        if getattr(self.analyzer, "interest", None) is not None:
+            from companion.pipeline.interest import InterestModel
+
+            self.analyzer.interest = InterestModel(self.analyzer.interest.calibration)
+
     def recent_text(self, site: str | None, post_id: str | None) -> str | None:
         """The text of a post analysed lately (memory only), so feedback that names a post by id
         can teach the personal interest model."""

@@ -61,7 +61,7 @@ def erase():
     body = read_json("erase request") if request.get_data(cache=True) else {}
     validate(body, ERASE_REQUEST, "erase request")
     keep = bool(body.get("keep_pairings", False))
-    current_app.extensions["feedlens"].require_vault().erase(keep_pairings=keep)
+    current_app.extensions["feedlens"].erase(keep_pairings=keep)
     return jsonify({"ok": True, "kept_pairings": keep})
 
 
