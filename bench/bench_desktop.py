@@ -66,7 +66,7 @@ def size_report(folder: Path) -> dict:
         else:
             rest += size
     groups["everything else (flask, click, jsonschema, PIL, pystray, ...)"] = rest
-    groups["feedlens executable (bootloader)"] = total - sum(entries.values())
+    groups["feedlens executable (bootloader + compressed Python code)"] = total - sum(entries.values())
     return {"total_mb": round(total / 2**20, 1),
             "groups_mb": {k: round(v / 2**20, 1) for k, v in sorted(groups.items(), key=lambda kv: -kv[1])},
             "top_entries_mb": {k: round(v / 2**20, 1) for k, v in sorted(entries.items(), key=lambda kv: -kv[1])[:12]}}
