@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import logging
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -125,7 +126,7 @@ class Normalized:
 
     text: str
     source: str
-    index: tuple[int, ...]
+    index: Sequence[int]
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Span in :attr:`source` covering normalised characters ``[start, end)``."""
@@ -154,6 +155,8 @@ def _clusters(text: str) -> list[tuple[int, str]]:
 
 def normalize(text: str) -> Normalized:
     """Normalise ``text`` for matching (see the module docstring); keeps an index map."""
+    if text.isascii():  # most posts: no folding beyond lower case can apply, so skip the per-char work
+        return Normalized(text.lower(), text, range(len(text)))
     chars: list[str] = []
     index: list[int] = []
     for i, cluster in _clusters(text):
@@ -184,6 +187,8 @@ _light_char = lru_cache(maxsize=4096)(fold_light)
 
 def normalize_light(text: str) -> Normalized:
     """:func:`fold_light` with an index map back to ``text`` (user regexes report what they hit)."""
+    if text.isascii():
+        return Normalized(text.lower(), text, range(len(text)))
     chars: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
