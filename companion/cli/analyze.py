@@ -83,5 +83,11 @@ def analyze(texts: tuple[str, ...], file: IO[str] | None, site: str, as_json: bo
         rows.append((v.id, v.lang, f"{v.lang_confidence:.2f}", sentiment, v.action, scores, _cell(post.text, 40)))
     header = ("id", "lang", "conf", "sentiment", "action", "scores", "text")
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
-    for row in [header, *rows]:
+    click.echo("  ".join(str(c).ljust(w) for c, w in zip(header, widths)).rstrip())
+    for row, v in zip(rows, verdicts):
         click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
+        if v.translation and v.translation.get("text"):
+            click.echo(f"    {v.translation['from']}->{v.translation['to']}: {_cell(v.translation['text'], 100)}")
+        for reason in v.reasons:
+            if reason.get("text") and v.action != "show":
+                click.echo(f"    why: {reason['text']}")
