@@ -296,6 +296,64 @@ def validate_profile(doc: Any) -> dict[str, Any]:
     return out
 
 
+def profile_json_schema() -> dict[str, Any]:
+    """A JSON Schema of the profile document (for the OpenAPI description and the settings page).
+
+    :func:`validate_profile` is the authority (it also compiles regexes and gives the messages);
+    this schema describes the same shape for clients.
+    """
+    sites_list = {"type": "array", "items": {"enum": list(SITES)}, "uniqueItems": True}
+    until = {"type": "string", "description": "ISO date (through that day, UTC) or ISO datetime",
+             "examples": ["2026-12-31", "2026-12-31T18:00:00Z"]}
+
+    def entry(limit: int, timed: bool = True, action: bool = True) -> dict[str, Any]:
+        obj: dict[str, Any] = {"value": {"type": "string", "minLength": 1, "maxLength": limit}, "sites": sites_list}
+        if timed:
+            obj["until"] = until
+        if action:
+            obj["action"] = {"enum": list(MUTE_ACTIONS)}
+        return {"oneOf": [
+            {"type": "string", "minLength": 1, "maxLength": limit},
+            {"type": "object", "required": ["value"], "additionalProperties": False, "properties": obj},
+        ]}
+
+    def lst(item: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "array", "maxItems": MAX_ENTRIES, "items": item}
+
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "The person's profile; every field is optional and takes its default "
+                       "(docs/decisions.md lists them).",
+        "properties": {
+            "version": {"type": "integer", "minimum": 0},
+            "languages": {"type": "array", "maxItems": 50, "items": {"type": "string", "pattern": _LANG_RE.pattern}},
+            "auto_translate": {"type": "boolean"},
+            "dials": {"type": "object", "additionalProperties": False,
+                      "properties": {c: {"enum": list(LEVELS)} for c in CATEGORIES}},
+            "mutes": {"type": "object", "additionalProperties": False, "properties": {
+                "words": lst(entry(MAX_VALUE_CHARS)), "phrases": lst(entry(MAX_VALUE_CHARS)),
+                "regexes": lst(entry(MAX_REGEX_CHARS)), "accounts": lst(entry(MAX_VALUE_CHARS))}},
+            "mute_action": {"enum": list(MUTE_ACTIONS)},
+            "allow": {"type": "object", "additionalProperties": False, "properties": {
+                "accounts": lst(entry(MAX_VALUE_CHARS, timed=False, action=False))}},
+            "topics": {"type": "array", "maxItems": MAX_TOPICS, "items": {
+                "type": "object", "required": ["text", "action"], "additionalProperties": False, "properties": {
+                    "text": {"type": "string", "minLength": 1, "maxLength": MAX_VALUE_CHARS},
+                    "action": {"enum": list(ACTIONS)},
+                    "examples": {"type": "array", "maxItems": MAX_EXAMPLES,
+                                 "items": {"type": "string", "minLength": 1, "maxLength": MAX_VALUE_CHARS}},
+                    "sites": sites_list, "until": until}}},
+            "sites": {"type": "object", "additionalProperties": False,
+                      "properties": {s: {"type": "boolean"} for s in SITES}},
+            "calm_mode": {"type": "boolean"},
+            "interest": {"type": "object", "additionalProperties": False,
+                         "properties": {"enabled": {"type": "boolean"}}},
+            "ui_language": {"enum": list(UI_LANGUAGES)},
+        },
+    }
+
+
 def profile_fingerprint(profile: Mapping[str, Any]) -> str:
     """A short stable hash of a profile's content (with its version): part of the verdict cache key."""
     import hashlib

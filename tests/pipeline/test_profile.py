@@ -128,3 +128,27 @@ def test_fingerprint_changes_with_content_not_with_key_order():
     b = validate_profile({"calm_mode": True, "dials": {"hate": "strict"}})
     c = validate_profile({"calm_mode": False, "dials": {"hate": "strict"}})
     assert profile_fingerprint(a) == profile_fingerprint(b) != profile_fingerprint(c)
+
+
+def test_json_schema_describes_every_field_and_accepts_valid_profiles():
+    import jsonschema
+
+    from companion.profile import KNOWN_FIELDS, profile_json_schema
+
+    schema = profile_json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert set(schema["properties"]) == set(KNOWN_FIELDS)
+    validator = jsonschema.Draft202012Validator(schema)
+    assert not list(validator.iter_errors(default_profile()))
+    assert not list(validator.iter_errors(DESIGN_EXAMPLE))
+    assert list(validator.iter_errors({"dials": {"hate": "max"}}))
+
+
+def test_every_profile_field_is_documented():
+    from pathlib import Path
+
+    from companion.profile import KNOWN_FIELDS
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "decisions.md").read_text(encoding="utf-8")
+    for name in KNOWN_FIELDS:
+        assert f"| `{name}" in doc, f"docs/decisions.md does not document profile field {name!r}"
