@@ -23,8 +23,8 @@ def runner(data_dir):
 def test_analyze_prints_pt_zh_en(runner):
     result = runner.invoke(cli, ["analyze", "Bom dia a todos!", "今天天气真好", "This is fine"])
     assert result.exit_code == 0, result.output
-    langs = [line.split()[1] for line in result.output.splitlines()[1:]]
-    assert langs == ["pt", "zh", "en"]
+    rows = [line.split() for line in result.output.splitlines()[1:] if not line.startswith(" ")]
+    assert [row[1] for row in rows] == ["pt", "zh", "en"]
 
 
 def test_analyze_json_output(runner):
