@@ -11,7 +11,7 @@ What one pass does to each character, in order (and why):
 1. NFKC: full-width ``Ｃ``, mathematical ``𝐂``, ligatures ``ﬁ`` become plain letters.
 2. Case folding (``str.casefold``): ``CRYPTO``, ``Straße`` ~ ``strasse``.
 3. Format characters (Unicode category ``Cf``: zero-width space / joiner, soft hyphen, BOM, bidi
-   marks) are dropped: ``cr\u200bypto`` reads as ``crypto``.
+   marks) and variation selectors (the emoji ``U+FE0F``) are dropped: ``cr\u200bypto`` reads as ``crypto``.
 4. Accents (combining diacritics) are stripped: ``crýptö`` -> ``crypto``.
 5. Homoglyphs: a character that Unicode's confusables table (``confusable-homoglyphs`` package, built
    from Unicode's ``confusables.txt``) lists as confusable with one ASCII letter or digit becomes that
@@ -40,6 +40,12 @@ log = logging.getLogger(__name__)
 # Combining diacritical marks (the accents of Latin, Greek and Cyrillic). Other scripts' marks
 # (Devanagari vowel signs, Hebrew points...) carry meaning and stay.
 _ACCENT_RANGES = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
+
+
+def _is_invisible(ch: str) -> bool:
+    """Format characters (zero-width, soft hyphen, BOM, bidi) and variation selectors (emoji ``️``)."""
+    cp = ord(ch)
+    return unicodedata.category(ch) == "Cf" or 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF
 
 
 def _is_accent(ch: str) -> bool:
@@ -108,7 +114,7 @@ def _fold_char(ch: str) -> str:
     out: list[str] = []
     glyphs = _homoglyph_map()
     for c in s:
-        if unicodedata.category(c) == "Cf":
+        if _is_invisible(c):
             continue
         if _is_accent(c):
             continue
@@ -179,7 +185,7 @@ def fold_light(text: str) -> str:
     against real text).
     """
     s = unicodedata.normalize("NFKC", text).casefold()
-    return "".join(c for c in s if unicodedata.category(c) != "Cf")
+    return "".join(c for c in s if not _is_invisible(c))
 
 
 _light_char = lru_cache(maxsize=4096)(fold_light)

@@ -47,6 +47,10 @@ log = logging.getLogger(__name__)
 # Per-regex time budget (seconds). Patterns come from the person, so they may be pathological;
 # a feed has hundreds of posts, so one bad pattern must not cost more than a few ms each.
 REGEX_TIMEOUT_S = 0.02
+# A regex that runs out of time this many times is switched off for this compiled profile (a
+# circuit breaker: 200 posts x 20 ms would otherwise stall every batch). Saving the profile again
+# re-enables it; ``CompiledRules.disabled_regexes`` lists them for /v1/status.
+REGEX_MAX_TIMEOUTS = 3
 
 # Leetspeak and look-alike ASCII per (normalised) letter. Ambiguity is intended: 1 may be i or l.
 LEET: dict[str, str] = {
@@ -186,6 +190,8 @@ class CompiledRules:
         self._allow = [(normalize_account(a.value), a) for a in allow]
         self.regex_timeout = regex_timeout
         self.regex_timeouts = 0  # how many regex searches ran out of time (for /v1/status)
+        self._timeouts_by_rule: dict[int, int] = {}
+        self.disabled_regexes: list[str] = []  # patterns switched off by the circuit breaker
         timed = [i.until for i in [w.item for w in words] + [r.item for r in regexes] + accounts if i.until]
         self.expiries: tuple[datetime, ...] = tuple(sorted(timed))
 
@@ -259,14 +265,20 @@ class CompiledRules:
         if self._regexes:
             light = normalize_light(text)
             for rule in self._regexes:
-                if not rule.item.active(site, now):
+                if not rule.item.active(site, now) or self._timeouts_by_rule.get(rule.index, 0) >= REGEX_MAX_TIMEOUTS:
                     continue
                 try:
                     m = rule.pattern.search(light.text, timeout=self.regex_timeout)
                 except TimeoutError:
                     self.regex_timeouts += 1
+                    n = self._timeouts_by_rule[rule.index] = self._timeouts_by_rule.get(rule.index, 0) + 1
                     log.warning("mute regex #%d ran out of its %.0f ms budget; treated as no match",
                                 rule.index, self.regex_timeout * 1000)
+                    if n >= REGEX_MAX_TIMEOUTS:
+                        self.disabled_regexes.append(rule.item.value)
+                        log.warning("mute regex #%d timed out %d times: switched off until the profile is "
+                                    "saved again; simplify it (nested repeats like (a+)+ are the usual cause)",
+                                    rule.index, n)
                     continue
                 if m is not None:
                     hits.append(Hit("muted_regex", rule.item.value, rule.item.action,

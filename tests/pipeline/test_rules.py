@@ -230,3 +230,20 @@ def test_account_helpers():
     assert normalize_account(" @Alice ") == "alice"
     assert account_skeleton("@аlice") == "alice"
     assert fold("Ｃｒýpto") == "crypto"
+
+
+def test_regex_that_keeps_timing_out_is_switched_off():
+    r = CompiledRules.from_profile({"mutes": {"regexes": [r"(x+x+)+y", "spam"]}}, regex_timeout=0.005)
+    for _ in range(5):
+        r.match("spam " + "x" * 3000, None, "x", NOW)
+    assert r.regex_timeouts == 3  # the breaker stops it after three
+    assert r.disabled_regexes == [r"(x+x+)+y"]
+    assert [h.value for h in r.match("spam", None, "x", NOW)] == ["spam"]  # the others keep working
+
+
+@pytest.mark.parametrize("muted,text", [
+    ("❤️", "I ❤ this"),  # variation selector in the mute only
+    ("❤", "I ❤️ this"),  # ... or in the post only
+])
+def test_emoji_mutes_ignore_variation_selectors(muted, text):
+    assert rules(words=[muted]).match(text, None, "x", NOW)
