@@ -13,7 +13,9 @@ What one pass does to each character, in order (and why):
 3. Format characters (Unicode category ``Cf``: zero-width space / joiner, soft hyphen, BOM, bidi
    marks) and variation selectors (the emoji ``U+FE0F``) are dropped: ``cr\u200bypto`` reads as ``crypto``.
 4. Accents (combining diacritics) are stripped: ``crýptö`` -> ``crypto``.
-5. Homoglyphs: a character that Unicode's confusables table (``confusable-homoglyphs`` package, built
+5. Traditional Chinese becomes Simplified (OpenCC ``t2s``, when the ``opencc`` package is installed):
+   ``加密貨幣`` matches a mute of ``加密货币`` and the other way round.
+6. Homoglyphs: a character that Unicode's confusables table (``confusable-homoglyphs`` package, built
    from Unicode's ``confusables.txt``) lists as confusable with one ASCII letter or digit becomes that
    letter: Cyrillic ``с`` / Greek ``ο`` -> ``c`` / ``o``. CJK, kana and Hangul are never remapped.
 
@@ -29,11 +31,13 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +111,36 @@ def _homoglyph_map() -> dict[str, str]:
     return out
 
 
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> Any:
+    """OpenCC's Traditional -> Simplified converter, or ``None`` if ``opencc`` is not installed."""
+    try:
+        import opencc
+    except ImportError:
+        log.info("opencc not installed: Traditional and Simplified Chinese mutes are matched separately")
+        return None
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """``text`` with Traditional Chinese characters made Simplified, same length (else unchanged).
+
+    Converting the whole string lets OpenCC use its phrase tables; when that changes the length
+    (rare idioms), each character is converted alone so the index map stays 1:1.
+    """
+    cc = _t2s()
+    if cc is None or not _HAN.search(text):
+        return text
+    out = cc.convert(text)
+    if len(out) == len(text):
+        return out
+    chars = [cc.convert(c) for c in text]
+    return "".join(c if len(c) == 1 else o for c, o in zip(chars, text))
+
+
 @lru_cache(maxsize=4096)
 def _fold_char(ch: str) -> str:
     """Steps 1-5 for one character cluster; may return '' (dropped) or several characters (``ß`` -> ``ss``)."""
@@ -169,12 +203,12 @@ def normalize(text: str) -> Normalized:
         for c in _fold_char(cluster):
             chars.append(c)
             index.append(i)
-    return Normalized("".join(chars), text, tuple(index))
+    return Normalized(to_simplified("".join(chars)), text, tuple(index))
 
 
 def fold(text: str) -> str:
     """Just the normalised string (for mute words, topic names, account handles)."""
-    return "".join(_fold_char(cluster) for _, cluster in _clusters(text))
+    return to_simplified("".join(_fold_char(cluster) for _, cluster in _clusters(text)))
 
 
 def fold_light(text: str) -> str:

@@ -93,7 +93,6 @@ MUTE_WORD_CASES = [
     ("election", "Élection présidentielle", True),
     ("加密货币", "我买了加密货币基金", True),  # CJK substring
     ("加密货币", "加 密 货 币", True),  # CJK spaced
-    ("加密货币", "加密貨幣", False),  # traditional characters differ (not folded)
     ("比特币", "比特币价格暴涨", True),
     ("ネタバレ", "これはネタバレです", True),  # Japanese katakana substring
     ("ネタバレ", "これはﾈﾀﾊﾞﾚです", True),  # half-width katakana
@@ -247,3 +246,14 @@ def test_regex_that_keeps_timing_out_is_switched_off():
 ])
 def test_emoji_mutes_ignore_variation_selectors(muted, text):
     assert rules(words=[muted]).match(text, None, "x", NOW)
+
+
+@pytest.mark.parametrize("muted,text", [
+    ("加密货币", "我買了加密貨幣"),  # Traditional post, Simplified mute
+    ("加密貨幣", "加密货币涨了"),  # Simplified post, Traditional mute
+    ("台湾", "臺灣新聞"),
+])
+def test_traditional_and_simplified_chinese_match_each_other(muted, text):
+    pytest.importorskip("opencc")
+    hits = rules(words=[muted]).match(text, None, "weibo", NOW)
+    assert hits and hits[0].matched in text
