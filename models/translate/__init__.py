@@ -8,8 +8,8 @@ Serving imports nothing heavier than ctranslate2 / sentencepiece / fast-translat
 ``models.translate.pull`` needs torch + transformers only to convert Hugging Face checkpoints.
 """
 
-from models.translate.errors import ChecksumMismatch, DownloadFailed, NoRoute
+from models.translate.errors import ChecksumMismatch, DownloadFailed, NoRoute, PullInProgress
 from models.translate.router import ModelRef, Router
 from models.translate.translator import Translator
 
-__all__ = ["Translator", "Router", "ModelRef", "NoRoute", "ChecksumMismatch", "DownloadFailed"]
+__all__ = ["Translator", "Router", "ModelRef", "NoRoute", "ChecksumMismatch", "DownloadFailed", "PullInProgress"]

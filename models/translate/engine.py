@@ -94,7 +94,10 @@ class BergamotEngine:
         try:
             self._native = _native.NativeDirection(str(self.model_dir))
         except Exception as exc:  # the Rust side raises plain exceptions for unreadable folders
-            raise ModelUnavailable(f"cannot load the Bergamot model in {self.model_dir}: {exc}") from exc
+            raise ModelUnavailable(
+                f"cannot load the Bergamot model in {self.model_dir}: {exc}; if it was pulled, "
+                f"run `feedlens models pull {self.model_dir.name}` again"
+            ) from exc
         self._pool = None
         self._pool_lock = threading.Lock()
 
@@ -200,7 +203,10 @@ class CT2Engine:
                 intra_threads=threads if self.device == "cpu" else 0,
             )
         except (RuntimeError, ValueError) as exc:
-            raise ModelUnavailable(f"cannot load the CTranslate2 model in {self.model_dir}: {exc}") from exc
+            raise ModelUnavailable(
+                f"cannot load the CTranslate2 model in {self.model_dir}: {exc}; "
+                f"run `feedlens models pull {self.model_dir.name}` again"
+            ) from exc
         log.info("loaded %s on %s (%s)", self.model_dir.name, self.device, self.compute_type)
 
     def _spm_paths(self) -> tuple[Path, Path]:

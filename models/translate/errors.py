@@ -22,3 +22,10 @@ class ChecksumMismatch(ModelError):
 
     code = "checksum_mismatch"
     status = 502
+
+
+class PullInProgress(ModelError):
+    """Another process is pulling the same model right now."""
+
+    code = "pull_in_progress"
+    status = 409

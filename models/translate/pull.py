@@ -34,7 +34,8 @@ import urllib.error
 import urllib.request
 import uuid
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ from typing import Any
 from models.errors import InvalidInput, ModelUnavailable
 from models.translate import catalog as cat
 from models.translate.engine import MANIFEST
-from models.translate.errors import ChecksumMismatch, DownloadFailed
+from models.translate.errors import ChecksumMismatch, DownloadFailed, PullInProgress
 
 log = logging.getLogger(__name__)
 
@@ -300,6 +301,49 @@ def _swap_into_place(tmp: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _alive(pid: int) -> bool:
+    if os.name == "nt":  # os.kill(pid, 0) would terminate the process on Windows
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def _pull_lock(models_dir: Path, model_id: str) -> Iterator[None]:
+    """One pull per model at a time: a lock file holding the puller's pid (stale ones are taken over)."""
+    lock = models_dir / DOWNLOADS / f"{model_id}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    for _ in range(3):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text(encoding="ascii").strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid and _alive(pid):
+                raise PullInProgress(
+                    f"a pull of {model_id} is already running (process {pid}); wait for it to finish, "
+                    f"or delete {lock} if that process is not a Feedlens pull"
+                ) from None
+            lock.unlink(missing_ok=True)  # stale: the process that held it is gone
+            continue
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(str(os.getpid()))
+        break
+    else:
+        raise PullInProgress(f"could not take the pull lock {lock}; delete it and try again")
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
 def pull(
     model_id: str,
     models_dir: Path,
@@ -317,13 +361,29 @@ def pull(
     :raise DownloadFailed: the download broke off (the partial file is kept: pull again to resume)
     :raise ChecksumMismatch: a file's sha256 is wrong (it is removed; the installed model is kept)
     :raise ModelUnavailable: conversion impossible (torch/transformers missing, bad checkpoint)
+    :raise PullInProgress: another process is pulling the same model
     """
     entry = cat.get_entry(model_id, catalog if catalog is not None else cat.load_catalog())
     if entry["format"] == "builtin":
         raise InvalidInput(f"{model_id} is built in (package {entry.get('package')}); there is nothing to pull")
     models_dir = Path(models_dir)
     models_dir.mkdir(parents=True, exist_ok=True)
-    mirror = mirror or os.environ.get(MIRROR_ENV) or None
+    with _pull_lock(models_dir, model_id):
+        return _pull_locked(entry, models_dir, mirror=mirror or os.environ.get(MIRROR_ENV) or None,
+                            progress=progress, retries=retries, timeout=timeout, quantization=quantization)
+
+
+def _pull_locked(
+    entry: dict[str, Any],
+    models_dir: Path,
+    *,
+    mirror: str | None,
+    progress: Progress | None,
+    retries: int,
+    timeout: float,
+    quantization: str,
+) -> dict[str, Any]:
+    model_id = entry["id"]
     dl, hashes, to_record = _fetch_verified(
         entry, models_dir, mirror=mirror, progress=progress, retries=retries, timeout=timeout
     )

@@ -222,3 +222,27 @@ def test_tokenizer_json_built_from_spm_equals_the_bundled_one(tmp_path):
     src = builtin_model_dir("pt", "en")
     spm_to_tokenizer_json(src / "vocab.pten.spm", tmp_path / "tokenizer.json")
     assert json.loads((tmp_path / "tokenizer.json").read_text()) == json.loads((src / "tokenizer.json").read_text())
+
+
+def test_second_pull_of_the_same_model_is_refused_while_one_runs(tmp_path, served, catalog):
+    import os
+
+    from models.translate import PullInProgress
+
+    lock = tmp_path / DOWNLOADS / "translate-ja-en.lock"
+    lock.parent.mkdir(parents=True)
+    lock.write_text(str(os.getpid()))  # a live process holds it
+    with pytest.raises(PullInProgress, match="already running"):
+        pull("translate-ja-en", tmp_path, mirror=served.url, catalog=catalog)
+    lock.write_text("999999999")  # a dead process: the lock is stale and taken over
+    pull("translate-ja-en", tmp_path, mirror=served.url, catalog=catalog)
+    assert not lock.exists()
+
+
+def test_damaged_installed_model_is_a_clear_error(tmp_path, served, catalog):
+    from models.errors import ModelUnavailable
+
+    pull("translate-ja-en", tmp_path, mirror=served.url, catalog=catalog)
+    (tmp_path / "translate-ja-en" / "model.bin").write_bytes(b"not a model")
+    with pytest.raises(ModelUnavailable, match="cannot load the CTranslate2 model .* run `feedlens models pull translate-ja-en` again"):
+        _translator(tmp_path, catalog).translate(["テスト"], "en", src="ja")
