@@ -36,6 +36,7 @@ OWN_DATA: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("models/heads", ("*.npz", "*.json", "*.md")),          # task heads and their model cards
     ("models/translate", ("catalog.json",)),                # pullable translation pairs
     ("models", ("registry.json", "*.md")),                  # model registry / cards, if kept as files
+    ("models/cards", ("*.md", "*.json")),                   # model cards (the settings page links them)
     ("privacy", ("*.sql",)),                                 # migrations, if kept as SQL files
 )
 
@@ -155,3 +156,90 @@ def default_models_dir() -> Path:
     from companion.config import load_config, models_dir
 
     return models_dir(load_config())
+
+
+# --- stripping native libraries -------------------------------------------------------------------
+
+#: Libraries smaller than this are left alone: the saving is not worth a rewrite.
+STRIP_MIN_BYTES = 1 << 20
+_PT_LOAD = 1
+
+
+def load_segments(path: Path) -> list[tuple[int, int, int, int]] | None:
+    """``(offset, vaddr, filesz, memsz)`` of each PT_LOAD segment of a 64-bit little-endian ELF file,
+    or ``None`` if it is not one."""
+    import struct
+
+    with open(path, "rb") as fh:
+        head = fh.read(64)
+        if len(head) < 64 or head[:4] != b"\x7fELF" or head[4] != 2 or head[5] != 1:
+            return None
+        phoff, = struct.unpack_from("<Q", head, 0x20)
+        phentsize, phnum = struct.unpack_from("<HH", head, 0x36)
+        fh.seek(phoff)
+        table = fh.read(phentsize * phnum)
+    segments = []
+    for i in range(phnum):
+        p_type, _flags, offset, vaddr, _paddr, filesz, memsz, _align = struct.unpack_from("<IIQQQQQQ", table, i * phentsize)
+        if p_type == _PT_LOAD:
+            segments.append((offset, vaddr, filesz, memsz))
+    return segments
+
+
+def _alignment(segments: list[tuple[int, int, int, int]]) -> int:
+    """The largest page size (64, 16 or 4 KiB) at which every segment's address/offset pair is aligned."""
+    for page in (65536, 16384, 4096):
+        if all((vaddr - offset) % page == 0 for offset, vaddr, _, _ in segments):
+            return page
+    return 0
+
+
+def loadable_like(stripped: Path, original: Path) -> bool:
+    """True if ``stripped`` maps into memory exactly as ``original`` does: the same PT_LOAD segments
+    (address, file and memory size), aligned at least as well, and inside the file.
+
+    strip rewrites the segments patchelf adds to auditwheel-repaired libraries (numpy's OpenBLAS,
+    ctranslate2), which then fail at import with "ELF load command address/offset not
+    page-aligned"; such libraries are shipped as they are.
+    """
+    new, old = load_segments(stripped), load_segments(original)
+    if not new or not old:
+        return False
+    if [(v, f, m) for _, v, f, m in new] != [(v, f, m) for _, v, f, m in old]:
+        return False
+    if _alignment(new) < _alignment(old):
+        return False
+    size = stripped.stat().st_size
+    return all(offset + filesz <= size for offset, _, filesz, _ in new)
+
+
+def strip_binaries(binaries: list[tuple[str, str, str]], workdir: Path) -> tuple[list[tuple[str, str, str]], int, list[str]]:
+    """Replace large unstripped ELF libraries by stripped copies that still load the same way.
+
+    Returns the new TOC, the bytes saved and the names left as they were because stripping would
+    have changed how they load (for the build log). Originals are never modified.
+    """
+    import shutil
+    import subprocess
+
+    out: list[tuple[str, str, str]] = []
+    saved = 0
+    kept: list[str] = []
+    for dest, src, kind in binaries:
+        source = Path(src)
+        if (kind not in ("BINARY", "EXTENSION") or not source.is_file() or source.stat().st_size < STRIP_MIN_BYTES
+                or not load_segments(source)):
+            out.append((dest, src, kind))
+            continue
+        copy = workdir / "stripped" / dest
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, copy)
+        done = subprocess.run(["strip", "--strip-unneeded", str(copy)], capture_output=True).returncode == 0
+        if done and copy.stat().st_size < source.stat().st_size and loadable_like(copy, source):
+            saved += source.stat().st_size - copy.stat().st_size
+            out.append((dest, str(copy), kind))
+        else:
+            if done and copy.stat().st_size < source.stat().st_size:
+                kept.append(dest)
+            out.append((dest, src, kind))
+    return out, saved, kept

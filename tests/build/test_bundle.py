@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -33,7 +34,7 @@ def test_every_package_data_file_is_shipped_or_named_as_not_needed() -> None:
                 continue
             if path.resolve() not in shipped:
                 missing.append(rel)
-    assert missing == [], "add these to OWN_DATA (or NOT_SHIPPED) in packaging/feedlens_bundle.py"
+    assert missing == [], f"add these to OWN_DATA (or NOT_SHIPPED) in packaging/feedlens_bundle.py: {missing}"
 
 
 def test_data_keeps_the_source_layout_so_module_relative_paths_work() -> None:
@@ -110,3 +111,44 @@ def test_users_own_encoder_build_wins_over_the_shipped_one(tmp_path: Path, monke
     assert resources.serving_models_dir(user) == bundled
     monkeypatch.setattr(models.encoder, "is_built", lambda d: True)
     assert resources.serving_models_dir(user) == user
+
+
+linux_strip = pytest.mark.skipif(not sys.platform.startswith("linux") or not shutil.which("strip"),
+                                 reason="stripping is done on Linux builds, with binutils' strip")
+
+
+def _installed(package: str, pattern: str) -> Path:
+    found = sorted(feedlens_bundle.package_folder(package).parent.glob(pattern))
+    if not found:
+        pytest.skip(f"no {pattern} in this environment")
+    return found[0]
+
+
+@linux_strip
+def test_strip_leaves_patchelf_repaired_libraries_alone(tmp_path: Path) -> None:
+    openblas = _installed("numpy", "numpy.libs/libscipy_openblas*.so")  # auditwheel-repaired
+    before = openblas.stat().st_mtime_ns
+    toc, saved, kept = feedlens_bundle.strip_binaries([("numpy.libs/" + openblas.name, str(openblas), "BINARY")], tmp_path)
+    assert toc == [("numpy.libs/" + openblas.name, str(openblas), "BINARY")]
+    assert saved == 0 and kept == ["numpy.libs/" + openblas.name]
+    assert openblas.stat().st_mtime_ns == before
+
+
+@linux_strip
+def test_strip_shrinks_a_plain_library_and_keeps_its_memory_layout(tmp_path: Path) -> None:
+    ext = _installed("sqlcipher3", "sqlcipher3/_sqlite3*.so")
+    toc, saved, kept = feedlens_bundle.strip_binaries([("sqlcipher3/" + ext.name, str(ext), "EXTENSION")], tmp_path)
+    (_dest, src, _kind), = toc
+    if saved == 0:
+        pytest.skip("this sqlcipher3 wheel is already stripped")
+    assert Path(src) != ext and Path(src).stat().st_size < ext.stat().st_size and kept == []
+    assert feedlens_bundle.loadable_like(Path(src), ext)
+
+
+def test_small_and_non_elf_files_are_not_stripped(tmp_path: Path) -> None:
+    small = tmp_path / "tiny.so"
+    small.write_bytes(b"\x7fELF" + b"\0" * 100)
+    text = tmp_path / "big.txt"
+    text.write_bytes(b"x" * (feedlens_bundle.STRIP_MIN_BYTES + 1))
+    toc = [("tiny.so", str(small), "BINARY"), ("big.txt", str(text), "DATA"), ("big2", str(text), "BINARY")]
+    assert feedlens_bundle.strip_binaries(toc, tmp_path / "work") == (toc, 0, [])
