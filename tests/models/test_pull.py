@@ -246,3 +246,21 @@ def test_damaged_installed_model_is_a_clear_error(tmp_path, served, catalog):
     (tmp_path / "translate-ja-en" / "model.bin").write_bytes(b"not a model")
     with pytest.raises(ModelUnavailable, match="cannot load the CTranslate2 model .* run `feedlens models pull translate-ja-en` again"):
         _translator(tmp_path, catalog).translate(["テスト"], "en", src="ja")
+
+
+def test_language_tokens_from_the_manifest_reach_the_model(tmp_path, served, catalog):
+    """Marian multi-target (`>>cmn_Hans<<` before the source) and NLLB (forced first target token)."""
+    from models.translate.engine import CT2Engine
+
+    pull("translate-ja-en", tmp_path, mirror=served.url, catalog=catalog)
+    folder = tmp_path / "translate-ja-en"
+    plain = CT2Engine(folder, "ja", "en", device="cpu")
+    a, b = plain._sp_tgt.id_to_piece(7), plain._sp_tgt.id_to_piece(9)  # two real vocabulary pieces
+    forced = CT2Engine(folder, "ja", "en", device="cpu", source_prefix=[a], decoder_prefix=[b])
+    src = [a] + forced._sp_src.encode("dog", out_type=str) + ["</s>"]
+    raw = forced._translator.translate_batch([src], target_prefix=[[b]], beam_size=1,
+                                             max_decoding_length=2 * len(src) + 16 + 1)[0].hypotheses[0]
+    assert raw[0] == b  # the decoder was forced to start with the language token ...
+    expected = forced._sp_tgt.decode_pieces([t for t in raw[1:] if t != "</s>"])
+    assert forced.translate(["dog"], "ja", "en") == [expected]  # ... and it is not in the output
+    assert plain.translate(["  "], "ja", "en") == ["  "]

@@ -236,3 +236,27 @@ def test_placeholder_lost_by_the_model_falls_back_to_splitting_around_it():
 def test_text_with_real_placeholder_like_words_is_split_around():
     pieces = split_post("X1 is a car, thanks @bob for it")
     assert all(not p.slots for p in pieces) and "".join(p.text for p in pieces) == "X1 is a car, thanks @bob for it"
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_POSTY = st.lists(
+    st.one_of(
+        st.text(min_size=0, max_size=12),
+        st.sampled_from(["@ana", "#tbt", "https://x.co/a?b=1", "😂", "👨‍👩‍👧", "1️⃣", "\n", "\r\n", ". ", "! ", "。",
+                         "X1", " ", "a@b.com", "@u@host.social", "Thanks", "word"]),
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_POSTY)
+def test_segmentation_round_trips_any_text(text):
+    pieces = split_post(text)
+    assert join(pieces, {}) == text
+    assert join(pieces, {p.text: p.text for p in pieces if p.translate}) == text
+    for p in pieces:
+        if p.translate:
+            assert p.text.strip() == p.text and p.text
