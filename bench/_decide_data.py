@@ -68,6 +68,13 @@ def distractor_texts(n: int = 600, seed: int = 7) -> list[str]:
     return [r["text"] for r in rows[:n]]
 
 
+def short_texts(n: int = 400, seed: int = 1) -> list[str]:
+    """Short off-topic comments (goemotions val, <= 4 words), the posts most easily mistaken for a topic."""
+    rows = [r for r in _read("goemotions", "val") if len(r["text"].split()) <= 4]
+    random.Random(seed).shuffle(rows)
+    return [r["text"] for r in rows[:n]]
+
+
 def background_texts(per_set: int = 150, seed: int = 11) -> list[str]:
     """A multilingual sample used only to estimate the encoder's mean direction (anisotropy)."""
     out: list[str] = []

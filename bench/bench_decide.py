@@ -38,6 +38,7 @@ from bench._decide_data import (  # noqa: E402
     background_texts,
     distractor_texts,
     embed_cached,
+    short_texts,
     stance_split,
 )
 from companion.pipeline.cache import VerdictCache, verdict_key  # noqa: E402
@@ -91,17 +92,35 @@ def topic_sims(X: np.ndarray, phrases: dict[str, list[str]], embed, enc_id: str,
     return np.stack(cols, axis=1)
 
 
-def fit_logistic(s: np.ndarray, y: np.ndarray, iters: int = 50) -> tuple[float, float]:
-    """1-D logistic regression by Newton's method (tiny L2 keeps it finite on separable data)."""
-    a, b = 1.0, 0.0
-    X = np.stack([s, np.ones_like(s)], axis=1)
-    w = np.array([a, b])
+def fit_logistic(s: np.ndarray, y: np.ndarray, iters: int = 60) -> tuple[float, float]:
+    """1-D logistic regression ``(a, b)``; see :func:`fit_logistic_nd`."""
+    w = fit_logistic_nd(s[:, None], y, iters)
+    return float(w[0]), float(w[1])
+
+
+def fit_logistic_nd(F: np.ndarray, y: np.ndarray, iters: int = 60) -> np.ndarray:
+    """Logistic regression by Newton's method; returns weights with the bias last.
+
+    A tiny L2 term keeps it finite on separable data.
+    """
+    X = np.hstack([F, np.ones((len(F), 1))])
+    w = np.zeros(X.shape[1])
     for _ in range(iters):
         p = 1 / (1 + np.exp(-np.clip(X @ w, -30, 30)))
         g = X.T @ (p - y) + 1e-3 * w
-        H = (X * (p * (1 - p))[:, None]).T @ X + 1e-3 * np.eye(2)
+        H = (X * (p * (1 - p))[:, None]).T @ X + 1e-3 * np.eye(X.shape[1])
         w = w - np.linalg.solve(H, g)
-    return float(w[0]), float(w[1])
+    return w
+
+
+def length_features(S: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Rows ``(s, ln L)`` for every (post, topic) similarity in ``S`` (n, k).
+
+    An ``s * ln L`` interaction term was measured too: it flags no short post at all but misses
+    ordinary 20-30 byte posts ("Bitcoin price explodes"), so the additive form is used.
+    """
+    ln = np.repeat(np.log(np.maximum(lengths, 1.0)), S.shape[1])
+    return np.stack([S.ravel(), ln], axis=1)
 
 
 def prf(pred: np.ndarray, y: np.ndarray) -> dict[str, float]:
@@ -122,11 +141,16 @@ def topics_eval(embed, enc_id: str, calibrate: bool) -> dict:
     tr_texts, tr_topics = stance_split("train")
     va_texts, va_topics = stance_split("val")
     off = distractor_texts(600)
-    off_tr, off_va = off[:300], off[300:]
-    Xtr = np.vstack([embed_cached(tr_texts, embed, enc_id), embed_cached(off, embed, enc_id)[:300]])
-    Xva = np.vstack([embed_cached(va_texts, embed, enc_id), embed_cached(off, embed, enc_id)[300:]])
+    short = short_texts(400)
+    off_tr, off_va = off[:300] + short[:200], off[300:] + short[200:]
+    Xoff, Xshort = embed_cached(off, embed, enc_id), embed_cached(short, embed, enc_id)
+    Xtr = np.vstack([embed_cached(tr_texts, embed, enc_id), Xoff[:300], Xshort[:200]])
+    Xva = np.vstack([embed_cached(va_texts, embed, enc_id), Xoff[300:], Xshort[200:]])
+    Ltr = np.array([len(t.encode("utf-8")) for t in tr_texts + off_tr], dtype=float)
+    Lva = np.array([len(t.encode("utf-8")) for t in va_texts + off_va], dtype=float)
     Ytr = np.array([[t == k for k in TARGETS] for t in tr_topics + ["-"] * len(off_tr)])
     Yva = np.array([[t == k for k in TARGETS] for t in va_topics + ["-"] * len(off_va)])
+    n_short_va = len(short) - 200
     B = embed_cached(background_texts(), embed, enc_id)
     center = B.mean(axis=0).astype(np.float32)
 
@@ -134,13 +158,16 @@ def topics_eval(embed, enc_id: str, calibrate: bool) -> dict:
     with_ex = {t: [NAMES[t]] + EXAMPLES[t] for t in TARGETS}
     variants = {"names": names, "names+examples": with_ex}
 
-    # Fit a, b and the threshold on train, pooling both variants (people may or may not give examples).
-    s_fit = np.concatenate([topic_sims(Xtr, v, embed, enc_id, center).ravel() for v in variants.values()])
+    # Fit the calibration and the threshold on train, pooling both variants (people may or may
+    # not give examples).
+    F_fit = np.vstack([length_features(topic_sims(Xtr, v, embed, enc_id, center), Ltr) for v in variants.values()])
     y_fit = np.concatenate([Ytr.ravel()] * len(variants)).astype(float)
     if calibrate or not CALIBRATION_FILE.exists():
-        a, b = fit_logistic(s_fit, y_fit)
-        cal0 = TopicCalibration(center=center, a=a, b=b, threshold=0.5)
-        thr = best_threshold(cal0.probability(s_fit), y_fit.astype(bool))
+        a, c, b = (float(v) for v in fit_logistic_nd(F_fit, y_fit))
+        d = 0.0
+        cal0 = TopicCalibration(center=center, a=a, b=b, c=c, d=d, threshold=0.5)
+        p_fit = cal0.probability(F_fit[:, 0], np.exp(F_fit[:, 1]))
+        thr = best_threshold(p_fit, y_fit.astype(bool))
         # post-vs-post: random pairs of train tweets, positive when both share a target
         rng = np.random.default_rng(5)
         C = center_rows(Xtr, center)
@@ -150,25 +177,28 @@ def topics_eval(embed, enc_id: str, calibrate: bool) -> dict:
         pair_s = (C[i[keep]] * C[j[keep]]).sum(axis=1)
         pair_a, pair_b = fit_logistic(pair_s, (lab[i[keep]] == lab[j[keep]]).astype(float))
         CALIBRATION_FILE.write_text(json.dumps({
-            "encoder": enc_id, "a": round(a, 5), "b": round(b, 5), "threshold": thr,
-            "pair_a": round(pair_a, 5), "pair_b": round(pair_b, 5),
+            "encoder": enc_id, "a": round(a, 5), "b": round(b, 5), "c": round(c, 5), "d": round(d, 5),
+            "threshold": thr, "pair_a": round(pair_a, 5), "pair_b": round(pair_b, 5),
             "fitted_on": "tweeteval-stance train (5 targets as topics, names and names+examples) "
-                         "+ 300 off-topic tweeteval-emotion tweets; centre = mean of 1200 multilingual texts",
+                         "+ 300 off-topic tweeteval-emotion tweets + 200 short goemotions comments; "
+                         "centre = mean of 1200 multilingual texts",
             "center": [round(float(v), 6) for v in center],
         }, indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {CALIBRATION_FILE.relative_to(ROOT)}: a={a:.3f} b={b:.3f} threshold={thr} "
-              f"pair_a={pair_a:.3f} pair_b={pair_b:.3f}")
+        print(f"wrote {CALIBRATION_FILE.relative_to(ROOT)}: a={a:.3f} b={b:.3f} c={c:.3f} d={d:.3f} "
+              f"threshold={thr} pair_a={pair_a:.3f} pair_b={pair_b:.3f}")
     from companion.pipeline.topics import load_calibration
 
     load_calibration.cache_clear()
     cal = load_calibration()
 
-    out: dict = {"calibration": {"a": cal.a, "b": cal.b, "threshold": cal.threshold, "encoder": cal.encoder,
-                                 "pair_a": cal.pair_a, "pair_b": cal.pair_b,
-                                 "centred_similarity_at_threshold": round(cal.similarity_at(cal.threshold), 3)}}
+    out: dict = {"calibration": {
+        "a": cal.a, "b": cal.b, "c": cal.c, "d": cal.d, "threshold": cal.threshold, "encoder": cal.encoder,
+        "pair_a": cal.pair_a, "pair_b": cal.pair_b,
+        "centred_similarity_at_threshold": {f"{n}_bytes": round(cal.similarity_at(cal.threshold, n), 3)
+                                            for n in (20, 50, 100, 200)}}}
     # calibration quality on val: mean predicted probability vs observed rate per probability bin
-    s_va = topic_sims(Xva, with_ex, embed, enc_id, cal.center).ravel()
-    p_va = cal.probability(s_va)
+    S_va = topic_sims(Xva, with_ex, embed, enc_id, cal.center)
+    p_va = cal.probability(S_va, Lva[:, None]).ravel()
     y_va = Yva.ravel()
     bins = []
     for lo in np.arange(0, 1, 0.2):
@@ -179,8 +209,10 @@ def topics_eval(embed, enc_id: str, calibrate: bool) -> dict:
     out["reliability_val_names+examples"] = bins
 
     for vname, phrases in variants.items():
-        P = cal.probability(topic_sims(Xva, phrases, embed, enc_id, cal.center))
+        P = cal.probability(topic_sims(Xva, phrases, embed, enc_id, cal.center), Lva[:, None])
         pred = P >= cal.threshold
+        short_flagged = float(pred[-n_short_va:].any(axis=1).mean())
+        offtopic_flagged = float(pred[len(va_texts):].any(axis=1).mean())
         per = {t: prf(pred[:, i], Yva[:, i]) for i, t in enumerate(TARGETS)}
         macro = {k: round(float(np.mean([per[t][k] for t in TARGETS])), 3) for k in ("precision", "recall", "f1")}
         # the "plain way" to compare with: raw (uncentred) cosine, its own F1-best threshold on train
@@ -190,9 +222,13 @@ def topics_eval(embed, enc_id: str, calibrate: bool) -> dict:
         pred_raw = Sva >= thr_raw
         raw = {t: prf(pred_raw[:, i], Yva[:, i]) for i, t in enumerate(TARGETS)}
         raw_macro = {k: round(float(np.mean([raw[t][k] for t in TARGETS])), 3) for k in ("precision", "recall", "f1")}
+        raw_short = float(pred_raw[-n_short_va:].any(axis=1).mean())
         out[vname] = {"per_target": per, "macro": macro,
-                      "baseline_raw_cosine": {"threshold": thr_raw, "macro": raw_macro}}
-    out["eval_set"] = {"val_tweets": len(va_texts), "off_topic_tweets": len(off_va)}
+                      "off_topic_posts_flagged": round(offtopic_flagged, 3),
+                      "short_posts_flagged": round(short_flagged, 3),
+                      "baseline_raw_cosine": {"threshold": thr_raw, "macro": raw_macro,
+                                              "short_posts_flagged": round(raw_short, 3)}}
+    out["eval_set"] = {"val_tweets": len(va_texts), "off_topic_tweets": 300, "short_off_topic_comments": n_short_va}
     return out
 
 
@@ -276,7 +312,9 @@ def main(argv: list[str] | None = None) -> int:
         m = res["topics"][v]["macro"]
         base = res["topics"][v]["baseline_raw_cosine"]["macro"]
         print(f"topics [{v}] macro P={m['precision']} R={m['recall']} F1={m['f1']}  "
-              f"(raw-cosine baseline F1={base['f1']})")
+              f"(raw-cosine baseline F1={base['f1']}); off-topic posts flagged "
+              f"{res['topics'][v]['off_topic_posts_flagged']}, short ones {res['topics'][v]['short_posts_flagged']} "
+              f"(baseline {res['topics'][v]['baseline_raw_cosine']['short_posts_flagged']})")
         for t, r in res["topics"][v]["per_target"].items():
             print(f"    {t:9s} P={r['precision']:.3f} R={r['recall']:.3f} F1={r['f1']:.3f} (n={r['support']})")
     print("reliability (val):", res["topics"]["reliability_val_names+examples"])

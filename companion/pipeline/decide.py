@@ -126,7 +126,7 @@ class Decider:
 
         topics_out: list[dict[str, Any]] = []
         if self.topics is not None and embedding is not None:
-            for index, p in self.topics.score(embedding, site=site, now=now):
+            for index, p in self.topics.score(embedding, site=site, now=now, text=text):
                 topic = self.topics.topics[index]
                 topics_out.append({"text": topic.text, "score": round(p, 3)})
                 reasons.append({"kind": "topic", "topic": topic.text, "score": round(p, 3), "action": topic.action})

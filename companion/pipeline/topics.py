@@ -9,9 +9,10 @@ phrases: both embeddings have the encoder's mean direction removed first. Senten
 anisotropic (multilingual-e5-small puts unrelated texts at cosine ~0.75), and centring spreads the
 scale so one threshold serves short topic names and long examples alike.
 
-The centred similarity ``s`` becomes a probability ``p = 1 / (1 + exp(-(a*s + b)))`` with ``a, b``
-fitted by logistic regression on tweeteval-stance (its five targets as topics, plus off-topic
-tweets) by ``bench/bench_decide.py --calibrate``; a post matches a topic when ``p >= threshold``
+The centred similarity ``s`` and the post's length ``L`` (UTF-8 bytes) become a probability
+``p = σ(a*s + b + c*ln L + d*s*ln L)`` (short posts such as "lol" are near every short topic name,
+so a similarity counts for more in a longer post) with ``a, b, c, d`` fitted by logistic regression on tweeteval-stance (its five targets as topics, plus off-topic
+tweets, short ones among them) by ``bench/bench_decide.py --calibrate``; a post matches a topic when ``p >= threshold``
 (the F1-optimal threshold on the training split, stored beside ``a, b``). The mean vector,
 ``a``, ``b`` and the threshold live in ``topic_calibration.json`` next to this file; no number is
 hand-tuned. Because the multilingual encoder maps translations close together, muting ``crypto``
@@ -51,10 +52,20 @@ class TopicCalibration:
     # similarities run higher than topic-name vs post)
     pair_a: float | None = None
     pair_b: float | None = None
+    # length terms: short posts ("lol", "yes", "this.") sit close to short topic names in the
+    # encoder's space, so the evidence a similarity gives grows with the post's length.
+    # logit = a*s + b + c*ln(L) + d*s*ln(L), L = the post's length in UTF-8 bytes (a CJK character
+    # counts 3, roughly its information next to Latin letters).
+    c: float = 0.0
+    d: float = 0.0
 
-    def probability(self, sims: np.ndarray) -> np.ndarray:
-        """Topic phrase vs post: centred cosine -> P(the post is about the topic)."""
-        z = np.clip(self.a * sims + self.b, -30.0, 30.0)
+    def probability(self, sims: np.ndarray, length: float | np.ndarray | None = None) -> np.ndarray:
+        """Topic phrase vs post: centred cosine -> P(the post is about the topic).
+
+        ``length`` is the post's UTF-8 length (None: a typical tweet, 100 bytes).
+        """
+        ln = np.log(np.maximum(np.asarray(100.0 if length is None else length, dtype=np.float64), 1.0))
+        z = np.clip(self.a * sims + self.b + self.c * ln + self.d * sims * ln, -30.0, 30.0)
         return 1.0 / (1.0 + np.exp(-z))
 
     def pair_probability(self, sims: np.ndarray) -> np.ndarray:
@@ -64,9 +75,10 @@ class TopicCalibration:
         z = np.clip(a * sims + b, -30.0, 30.0)
         return 1.0 / (1.0 + np.exp(-z))
 
-    def similarity_at(self, p: float) -> float:
-        """The centred similarity at which the probability is ``p`` (for docs and debugging)."""
-        return (math.log(p / (1 - p)) - self.b) / self.a
+    def similarity_at(self, p: float, length: float = 100.0) -> float:
+        """The centred similarity at which a post of ``length`` bytes gets probability ``p``."""
+        ln = math.log(max(length, 1.0))
+        return (math.log(p / (1 - p)) - self.b - self.c * ln) / (self.a + self.d * ln)
 
 
 @lru_cache(maxsize=4)
@@ -81,7 +93,8 @@ def load_calibration(path: Path = CALIBRATION_FILE) -> TopicCalibration:
                             b=float(raw["b"]), threshold=float(raw["threshold"]),
                             encoder=str(raw.get("encoder", "")),
                             pair_a=float(raw["pair_a"]) if "pair_a" in raw else None,
-                            pair_b=float(raw["pair_b"]) if "pair_b" in raw else None)
+                            pair_b=float(raw["pair_b"]) if "pair_b" in raw else None,
+                            c=float(raw.get("c", 0.0)), d=float(raw.get("d", 0.0)))
 
 
 def center_rows(X: np.ndarray, center: np.ndarray) -> np.ndarray:
@@ -132,14 +145,17 @@ class TopicMatcher:
         sims = self._phrases @ x
         return np.array([sims[list(t.rows)].max() for t in self.topics], dtype=np.float32)
 
-    def probabilities(self, embedding: np.ndarray) -> np.ndarray:
-        return self.calibration.probability(self.similarities(embedding))
+    def probabilities(self, embedding: np.ndarray, text: str | None = None) -> np.ndarray:
+        """P(about each topic) for a post (``text`` gives its length; None: a typical tweet)."""
+        length = len(text.encode("utf-8")) if text is not None else None
+        return self.calibration.probability(self.similarities(embedding), length)
 
-    def score(self, embedding: np.ndarray, site: str | None = None, now: Any = None) -> list[tuple[int, float]]:
+    def score(self, embedding: np.ndarray, site: str | None = None, now: Any = None,
+              text: str | None = None) -> list[tuple[int, float]]:
         """``(topic index, probability)`` for each active topic the post matches, best first."""
         if not self.available or embedding is None:
             return []
-        probs = self.probabilities(embedding)
+        probs = self.probabilities(embedding, text)
         out = []
         for t, p in zip(self.topics, probs):
             if t.sites is not None and site not in t.sites:

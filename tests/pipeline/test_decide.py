@@ -151,6 +151,18 @@ def test_semantic_topics_match_across_languages(topic_deciders, embed, topic, te
         assert v["reasons"][0]["kind"] == "topic" and v["reasons"][0]["topic"] == topic
 
 
+SHORT_POSTS = ["lol", "yes", "wow", "this.", "ok", "good morning", "😂😂", "nice pic", "same", "哈哈", "obrigado"]
+
+
+@pytest.mark.parametrize("topic", ["crypto", "US elections", "football"])
+def test_short_generic_posts_do_not_match_short_topic_names(embed, topic):
+    """Short posts sit near every short topic name in the encoder's space; the length term of the
+    calibration keeps "lol" from being collapsed as crypto."""
+    d = Decider({**QUIET, "topics": [{"text": topic, "action": "collapse"}]}, embed=embed)
+    flagged = [t for t in SHORT_POSTS if d.decide(post(t), {"embedding": embed([t])[0]})["action"] != "show"]
+    assert flagged == []
+
+
 def test_topic_examples_widen_the_topic(embed):
     text = "Ethereum gas fees are too high today"
     base = Decider({**QUIET, "topics": [{"text": "blockchain", "action": "hide"}]}, embed=embed)
