@@ -63,10 +63,32 @@ def pull(model_id: str, mirror: str | None, quiet: bool) -> None:
                f"{_size(manifest['installed_bytes'])}) in {target / manifest['id']}")
 
 
+def _other_models(target) -> list[dict]:
+    """Registry entries that are not translation pairs (the encoder ...), with what is built."""
+    try:
+        from models import registry
+    except ImportError:
+        return []
+    rows = []
+    for spec in registry.MODELS:
+        if spec.task == "translation":
+            continue
+        folder = target / spec.id
+        if spec.how.startswith("bundled"):
+            status, size = "builtin", None
+        elif folder.is_dir():
+            status, size = "installed", sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+        else:
+            status, size = "not built", None  # `feedlens models build` makes it
+        rows.append({"id": spec.id, "task": spec.task, "engine": spec.engine, "src": "", "dst": "",
+                     "licence": spec.licence, "status": status, "bytes": size, "notes": f"{spec.source}; {spec.how}"})
+    return rows
+
+
 @click.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON.")
 def list_(as_json: bool) -> None:
-    """List translation models: built in, installed and available to pull, with sizes and licences.
+    """List models: built in, installed and available to pull or build, with sizes and licences.
 
     \b
     Example:
@@ -75,7 +97,8 @@ def list_(as_json: bool) -> None:
     from companion.config import models_dir
     from models.translate.pull import list_models
 
-    rows = list_models(models_dir(config_or_exit()))
+    target = models_dir(config_or_exit())
+    rows = _other_models(target) + list_models(target)
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
