@@ -213,11 +213,126 @@ def loadable_like(stripped: Path, original: Path) -> bool:
     return all(offset + filesz <= size for offset, _, filesz, _ in new)
 
 
-def strip_binaries(binaries: list[tuple[str, str, str]], workdir: Path) -> tuple[list[tuple[str, str, str]], int, list[str]]:
-    """Replace large unstripped ELF libraries by stripped copies that still load the same way.
+_SHF_ALLOC = 0x2
+_SHT_NOBITS = 8
+_CUT_GRANULE = 65536  # offsets move by a multiple of the largest page size: every alignment holds
 
-    Returns the new TOC, the bytes saved and the names left as they were because stripping would
-    have changed how they load (for the build log). Originals are never modified.
+
+def drop_debug_sections(src: Path, dst: Path) -> bool:
+    """Write ``src`` to ``dst`` without its debug info and symbol table, moving nothing the loader maps.
+
+    For libraries that ``strip`` must not touch (patchelf put a segment *after* the debug info): the
+    byte range of ``.debug_*``/``.symtab``/``.strtab`` is cut out in whole 64 KiB steps and every file
+    offset behind it is moved back by the same amount, so each segment keeps its address, size,
+    contents and alignment. Returns False (``dst`` not written) when the layout does not allow it.
+    """
+    import struct
+
+    data = bytearray(src.read_bytes())
+    if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+        return False
+    phoff, shoff = struct.unpack_from("<QQ", data, 0x20)
+    phentsize, phnum, shentsize, shnum, shstrndx = struct.unpack_from("<HHHHH", data, 0x36)
+    if shoff == 0 or shstrndx >= shnum:
+        return False
+    sections = [list(struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize)) for i in range(shnum)]
+    strtab_off = sections[shstrndx][4]
+
+    def name(sec: list[int]) -> str:
+        end = data.index(b"\0", strtab_off + sec[0])
+        return data[strtab_off + sec[0]:end].decode("ascii", "replace")
+
+    drop = [i for i, sec in enumerate(sections)
+            if not sec[2] & _SHF_ALLOC and sec[1] != _SHT_NOBITS and sec[5] > 0
+            and (name(sec).startswith(".debug") or name(sec) in (".symtab", ".strtab"))]
+    if not drop:
+        return False
+    start = min(sections[i][4] for i in drop)
+    end = max(sections[i][4] + sections[i][5] for i in drop)
+    cut = (end - start) // _CUT_GRANULE * _CUT_GRANULE
+    if cut == 0:
+        return False
+    hole_end = start + cut
+    # Nothing else may live in the hole: no segment, other section, or header table.
+    ranges = [(struct.unpack_from("<Q", data, phoff + i * phentsize + 8)[0],
+               struct.unpack_from("<Q", data, phoff + i * phentsize + 32)[0]) for i in range(phnum)]
+    ranges += [(sec[4], sec[5]) for i, sec in enumerate(sections) if i not in drop and sec[1] != _SHT_NOBITS]
+    ranges += [(phoff, phentsize * phnum), (shoff, shentsize * shnum)]
+    if any(size and off < hole_end and off + size > start for off, size in ranges):
+        return False
+
+    def moved(off: int) -> int:
+        return off - cut if off >= hole_end else off
+
+    for i in range(phnum):
+        at = phoff + i * phentsize + 8
+        struct.pack_into("<Q", data, at, moved(struct.unpack_from("<Q", data, at)[0]))
+    for i, sec in enumerate(sections):
+        if i in drop:
+            sec[4], sec[5] = start, 0
+        else:
+            sec[4] = moved(sec[4])
+        struct.pack_into("<IIQQQQIIQQ", data, shoff + i * shentsize, *sec)
+    struct.pack_into("<QQ", data, 0x20, moved(phoff), moved(shoff))
+    del data[start:hole_end]
+    dst.write_bytes(bytes(data))
+    # Headers hold the file offsets rewritten above: the ELF header, the program header table
+    # (its other fields are compared by program_headers) and the section header table, which
+    # patchelf may put inside a loaded segment. Everything else mapped must be byte-identical.
+    headers = [(0, 0, 64), (moved(phoff), phoff, phentsize * phnum), (moved(shoff), shoff, shentsize * shnum)]
+    if not same_memory_image(dst, src, ignore=headers):
+        dst.unlink()
+        return False
+    return True
+
+
+def program_headers(path: Path) -> list[tuple[int, ...]]:
+    """Every program header without its file offset: type, flags, addresses, sizes, alignment."""
+    import struct
+
+    with open(path, "rb") as fh:
+        head = fh.read(64)
+        phoff, = struct.unpack_from("<Q", head, 0x20)
+        phentsize, phnum = struct.unpack_from("<HH", head, 0x36)
+        fh.seek(phoff)
+        table = fh.read(phentsize * phnum)
+    out = []
+    for i in range(phnum):
+        p_type, flags, _offset, vaddr, paddr, filesz, memsz, align = struct.unpack_from("<IIQQQQQQ", table, i * phentsize)
+        out.append((p_type, flags, vaddr, paddr, filesz, memsz, align))
+    return out
+
+
+def same_memory_image(new: Path, old: Path, ignore: list[tuple[int, int, int]] = ()) -> bool:
+    """True if both ELF files map the same bytes at the same addresses (what the loader sees).
+
+    :param ignore: ``(offset in new, offset in old, size)`` byte ranges not to compare.
+    """
+    a, b = load_segments(new), load_segments(old)
+    if not a or not b or program_headers(new) != program_headers(old) or _alignment(a) < _alignment(b):
+        return False
+    new_bytes, old_bytes = new.read_bytes(), old.read_bytes()
+
+    def segment(blob: bytes, offset: int, size: int, side: int) -> bytes:
+        chunk = bytearray(blob[offset:offset + size])
+        for rng in ignore:
+            lo, hi = max(rng[side], offset), min(rng[side] + rng[2], offset + size)
+            if lo < hi:
+                chunk[lo - offset:hi - offset] = bytes(hi - lo)
+        return bytes(chunk)
+
+    for (oa, _, size, _), (ob, _, _, _) in zip(a, b):
+        if oa + size > len(new_bytes) or segment(new_bytes, oa, size, 0) != segment(old_bytes, ob, size, 1):
+            return False
+    return True
+
+
+def strip_binaries(binaries: list[tuple[str, str, str]], workdir: Path) -> tuple[list[tuple[str, str, str]], int, list[str]]:
+    """Replace large ELF libraries by copies without symbols and debug info that load the same way.
+
+    ``strip`` where its result maps into memory as the original does, else :func:`drop_debug_sections`.
+    Returns the new TOC, the bytes saved and the names left as they were (for the build log).
+    Originals are never modified.
     """
     import shutil
     import subprocess
@@ -235,11 +350,13 @@ def strip_binaries(binaries: list[tuple[str, str, str]], workdir: Path) -> tuple
         copy.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, copy)
         done = subprocess.run(["strip", "--strip-unneeded", str(copy)], capture_output=True).returncode == 0
-        if done and copy.stat().st_size < source.stat().st_size and loadable_like(copy, source):
-            saved += source.stat().st_size - copy.stat().st_size
-            out.append((dest, str(copy), kind))
-        else:
-            if done and copy.stat().st_size < source.stat().st_size:
+        if not (done and copy.stat().st_size < source.stat().st_size and loadable_like(copy, source)):
+            # strip would move what the loader maps (patchelf'd library): cut the debug info out instead.
+            copy.unlink()
+            if not drop_debug_sections(source, copy):
                 kept.append(dest)
-            out.append((dest, src, kind))
+                out.append((dest, src, kind))
+                continue
+        saved += source.stat().st_size - copy.stat().st_size
+        out.append((dest, str(copy), kind))
     return out, saved, kept

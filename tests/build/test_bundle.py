@@ -125,6 +125,31 @@ def _installed(package: str, pattern: str) -> Path:
 
 
 @linux_strip
+def test_debug_info_is_cut_from_a_patchelf_repaired_library_and_it_still_imports(tmp_path: Path) -> None:
+    import subprocess
+
+    pkg = feedlens_bundle.package_folder("ctranslate2")
+    ext = next(pkg.glob("_ext*.so"), None)
+    if ext is None or ext.stat().st_size < 8 * feedlens_bundle.STRIP_MIN_BYTES:
+        pytest.skip("this ctranslate2 wheel carries no debug info")
+    toc, saved, kept = feedlens_bundle.strip_binaries([("ctranslate2/" + ext.name, str(ext), "EXTENSION")], tmp_path / "work")
+    (_dest, src, _kind), = toc
+    assert kept == [] and saved > ext.stat().st_size // 2
+    assert feedlens_bundle.program_headers(Path(src)) == feedlens_bundle.program_headers(ext)
+    # The cut copy imports and answers, from a copy of the package (the original stays untouched).
+    site = tmp_path / "site"
+    shutil.copytree(pkg, site / "ctranslate2")
+    if (pkg.parent / "ctranslate2.libs").is_dir():
+        shutil.copytree(pkg.parent / "ctranslate2.libs", site / "ctranslate2.libs")
+    shutil.copyfile(src, site / "ctranslate2" / ext.name)
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import ctranslate2; "
+            "assert ctranslate2.__file__.startswith(sys.argv[1]); print(sorted(ctranslate2.get_supported_compute_types('cpu')))")
+    out = subprocess.run([sys.executable, "-c", code, str(site)], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "float32" in out.stdout
+
+
+@linux_strip
 def test_strip_leaves_patchelf_repaired_libraries_alone(tmp_path: Path) -> None:
     openblas = _installed("numpy", "numpy.libs/libscipy_openblas*.so")  # auditwheel-repaired
     before = openblas.stat().st_mtime_ns
