@@ -17,6 +17,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURES: dict[str, dict] = {}
+# fuzzing, hostile callers, load, crashes, plaintext at rest
+EXPECTED_SECTIONS = 5
 
 
 class LiveCompanion:
@@ -70,4 +72,6 @@ def pytest_sessionfinish(session, exitstatus):
         for key, value in figures.items():
             lines.append(f"- {key}: {value}")
         lines.append("")
-    (ROOT / "docs" / "hardening.md").write_text("\n".join(lines), encoding="utf-8")
+    # Only a whole-suite run rewrites the document, so a partial run never drops a section.
+    if len(FIGURES) >= EXPECTED_SECTIONS:
+        (ROOT / "docs" / "hardening.md").write_text("\n".join(lines), encoding="utf-8")
