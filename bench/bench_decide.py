@@ -43,7 +43,13 @@ from bench._decide_data import (  # noqa: E402
 )
 from companion.pipeline.cache import VerdictCache, verdict_key  # noqa: E402
 from companion.pipeline.decide import Decider  # noqa: E402
-from companion.pipeline.topics import CALIBRATION_FILE, TopicCalibration, center_rows  # noqa: E402
+from companion.pipeline.topics import (  # noqa: E402
+    CALIBRATION_FILE,
+    MIN_TOPIC_BYTES,
+    TopicCalibration,
+    backend_of,
+    center_rows,
+)
 
 TARGETS = ("abortion", "atheism", "climate", "feminist", "hillary")
 NAMES = {"abortion": "abortion", "atheism": "atheism", "climate": "climate change",
@@ -176,20 +182,26 @@ def topics_eval(embed, enc_id: str, calibrate: bool) -> dict:
         keep = i != j
         pair_s = (C[i[keep]] * C[j[keep]]).sum(axis=1)
         pair_a, pair_b = fit_logistic(pair_s, (lab[i[keep]] == lab[j[keep]]).astype(float))
-        CALIBRATION_FILE.write_text(json.dumps({
+        entry = {
             "encoder": enc_id, "a": round(a, 5), "b": round(b, 5), "c": round(c, 5), "d": round(d, 5),
             "threshold": thr, "pair_a": round(pair_a, 5), "pair_b": round(pair_b, 5),
             "fitted_on": "tweeteval-stance train (5 targets as topics, names and names+examples) "
                          "+ 300 off-topic tweeteval-emotion tweets + 200 short goemotions comments; "
                          "centre = mean of 1200 multilingual texts",
             "center": [round(float(v), 6) for v in center],
-        }, indent=1) + "\n", encoding="utf-8")
+        }
+        # one entry per backend; refitting one keeps the others
+        doc = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8")) if CALIBRATION_FILE.exists() else {}
+        backends = doc.get("backends", {})
+        backends[backend_of(enc_id)] = entry
+        CALIBRATION_FILE.write_text(json.dumps({"default": "onnx", "backends": backends}, indent=1) + "\n",
+                                    encoding="utf-8")
         print(f"wrote {CALIBRATION_FILE.relative_to(ROOT)}: a={a:.3f} b={b:.3f} c={c:.3f} d={d:.3f} "
               f"threshold={thr} pair_a={pair_a:.3f} pair_b={pair_b:.3f}")
     from companion.pipeline.topics import load_calibration
 
     load_calibration.cache_clear()
-    cal = load_calibration()
+    cal = load_calibration(enc_id)
 
     out: dict = {"calibration": {
         "a": cal.a, "b": cal.b, "c": cal.c, "d": cal.d, "threshold": cal.threshold, "encoder": cal.encoder,
@@ -210,7 +222,7 @@ def topics_eval(embed, enc_id: str, calibrate: bool) -> dict:
 
     for vname, phrases in variants.items():
         P = cal.probability(topic_sims(Xva, phrases, embed, enc_id, cal.center), Lva[:, None])
-        pred = P >= cal.threshold
+        pred = (P >= cal.threshold) & (Lva[:, None] >= MIN_TOPIC_BYTES)  # the rule TopicMatcher applies
         short_flagged = float(pred[-n_short_va:].any(axis=1).mean())
         offtopic_flagged = float(pred[len(va_texts):].any(axis=1).mean())
         per = {t: prf(pred[:, i], Yva[:, i]) for i, t in enumerate(TARGETS)}

@@ -47,8 +47,9 @@ WRONG_LABEL_MIN = 3  # repeated wrong-label reports on one category before a dia
 class InterestModel:
     """Positive and negative prototypes of one person. Not thread-safe: the caller serialises updates."""
 
-    def __init__(self, calibration: TopicCalibration | None = None):
-        self.calibration = calibration or load_calibration()
+    def __init__(self, calibration: TopicCalibration | None = None, encoder: str | None = None):
+        """:param encoder: the encoder's id/fingerprint, to pick its calibration (default: ONNX)."""
+        self.calibration = calibration or load_calibration(encoder)
         dim = len(self.calibration.center)
         self._pos = np.zeros((0, dim), np.float32)
         self._neg = np.zeros((0, dim), np.float32)

