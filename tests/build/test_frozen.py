@@ -171,10 +171,10 @@ def test_frozen_app_ships_its_data_files(internal: Path) -> None:
 
 
 def test_frozen_app_bakes_in_nothing_from_the_builders_home(internal: Path) -> None:
-    home = str(Path.home())
+    builder_paths = (str(Path.home()) + os.sep, str(ROOT) + os.sep)
     offenders = [str(p.relative_to(internal)) for p in internal.rglob("*")
-                 if p.is_file() and p.suffix in (".json", ".txt", ".yml", ".cfg", ".ini", ".toml")
-                 and home in p.read_text(encoding="utf-8", errors="replace")]
+                 if p.is_file() and p.suffix in (".json", ".txt", ".yml", ".cfg", ".ini", ".toml", ".md")
+                 and any(path in p.read_text(encoding="utf-8", errors="replace") for path in builder_paths)]
     assert offenders == []
     # No data dir contents (vault, pairings, config) either.
     assert not any(internal.rglob("vault.db")) and not any(internal.rglob("pairings.json"))
