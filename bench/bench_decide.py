@@ -294,6 +294,16 @@ def latency(embed, enc_id: str) -> dict:
                               model_versions=mv)
             assert cache.get(key) is not None
     per_post_cached = (time.perf_counter() - t0) / (reps * len(posts))
+    # a heavy profile: 1000 muted words (the validation limit per list)
+    words = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(4, 10))) for _ in range(1000)]
+    t0 = time.perf_counter()
+    heavy = Decider({**profile, "mutes": {**profile["mutes"], "words": words}},
+                    embed=lambda texts: embed_cached(texts, embed, enc_id))
+    heavy_build_ms = (time.perf_counter() - t0) * 1000
+    t0 = time.perf_counter()
+    for p, s in zip(posts, signals):
+        heavy.decide(p, s)
+    per_post_heavy = (time.perf_counter() - t0) / len(posts)
     actions: dict[str, int] = {}
     for v in verdicts:
         actions[v["action"]] = actions.get(v["action"], 0) + 1
@@ -302,6 +312,8 @@ def latency(embed, enc_id: str) -> dict:
         "decide_uncached_us_per_post": round(per_post_uncached * 1e6, 1),
         "decide_cached_us_per_post": round(per_post_cached * 1e6, 1),
         "speedup_cached": round(per_post_uncached / per_post_cached, 1),
+        "decide_uncached_us_per_post_1000_muted_words": round(per_post_heavy * 1e6, 1),
+        "profile_compile_ms_1000_muted_words": round(heavy_build_ms, 2),
         "actions": actions,
     }
 
@@ -334,6 +346,8 @@ def main(argv: list[str] | None = None) -> int:
     lat = res["latency"]
     print(f"decide: {lat['decide_uncached_us_per_post']} us/post uncached, {lat['decide_cached_us_per_post']} us/post "
           f"cached ({lat['speedup_cached']}x); profile compile {lat['profile_compile_ms']} ms; actions {lat['actions']}")
+    print(f"decide with 1000 muted words: {lat['decide_uncached_us_per_post_1000_muted_words']} us/post, "
+          f"compile {lat['profile_compile_ms_1000_muted_words']} ms")
     out = ROOT / "bench" / "results" / "decide.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

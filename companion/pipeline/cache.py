@@ -17,12 +17,20 @@ Bounded LRU; thread-safe (Flask serves requests from several threads). Keys hold
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import threading
 from collections import OrderedDict
 from datetime import datetime, timezone
 from typing import Any
+
+
+def _copy(value: Any) -> Any:
+    """Copy JSON-like data (dicts, lists; leaves shared): several times faster than deepcopy."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 def verdict_key(text: str, *, site: str | None, author: str | None, profile_key: str, model_versions: str) -> str:
@@ -60,11 +68,11 @@ class VerdictCache:
                 return None
             self._data.move_to_end(key)
             self.hits += 1
-            return copy.deepcopy(verdict)
+            return _copy(verdict)
 
     def put(self, key: str, verdict: dict[str, Any], expires: datetime | None = None) -> None:
         with self._lock:
-            self._data[key] = (copy.deepcopy(verdict), expires)
+            self._data[key] = (_copy(verdict), expires)
             self._data.move_to_end(key)
             while len(self._data) > self.maxsize:
                 self._data.popitem(last=False)

@@ -71,6 +71,38 @@ LEET: dict[str, str] = {
 }
 
 _SEP = r"[\W_]{0,3}"  # separators people put inside words: spaces, dots, dashes, underscores
+
+
+def _leet_classes() -> dict[str, str]:
+    """Each character of :data:`LEET` -> one representative of its (merged) look-alike class.
+
+    Classes overlap (``1`` is both ``i`` and ``l``), so they are merged (union-find): the
+    prefilter below may then let through a few extra candidates, never drop a real match.
+    """
+    parent: dict[str, str] = {}
+
+    def find(c: str) -> str:
+        while parent.setdefault(c, c) != c:
+            c = parent[c]
+        return c
+
+    for letter, variants in LEET.items():
+        for v in variants:
+            parent[find(v)] = find(letter)
+    return {c: find(c) for c in parent}
+
+
+_CANON = _leet_classes()
+
+
+def canonical(text: str) -> str:
+    """The prefilter's view of (normalised) text: look-alikes merged, separators dropped.
+
+    A muted word can only match where its canonical form is a substring of the post's, so one
+    ``in`` test per word rules out almost every word before any regex runs. (A look-alike symbol
+    used as a separator, as in ``c@rypto``, is the one case this gives up.)
+    """
+    return "".join(_CANON.get(c, c) for c in text if c in _CANON or c.isalnum())
 _HASHTAG = regex.compile(r"#[\p{L}\p{N}\p{M}_]+")
 
 
@@ -160,12 +192,30 @@ class Hit:
         return out
 
 
-@dataclass(frozen=True)
 class _WordRule:
-    item: RuleItem
-    kind: str
-    bounded: regex.Pattern[str]
-    loose: regex.Pattern[str]
+    """One muted word/phrase; its two patterns are compiled on first use (most never fire)."""
+
+    def __init__(self, item: RuleItem, kind: str, folded: str):
+        self.item = item
+        self.kind = kind
+        self.folded = folded
+        self.canon = canonical(folded)
+        self._bounded: regex.Pattern[str] | None = None
+        self._loose: regex.Pattern[str] | None = None
+
+    @property
+    def bounded(self) -> regex.Pattern[str]:
+        if self._bounded is None:
+            self._bounded = build_word_pattern(self.folded)
+        assert self._bounded is not None
+        return self._bounded
+
+    @property
+    def loose(self) -> regex.Pattern[str]:
+        if self._loose is None:
+            self._loose = build_word_pattern(self.folded, bounded=False)
+        assert self._loose is not None
+        return self._loose
 
 
 @dataclass(frozen=True)
@@ -181,10 +231,6 @@ class CompiledRules:
     def __init__(self, words: list[_WordRule], regexes: list[_RegexRule], accounts: list[RuleItem],
                  allow: list[RuleItem], regex_timeout: float = REGEX_TIMEOUT_S):
         self._words = words
-        # One alternation of all word patterns: most posts match no mute, and one pass over the
-        # text says so far faster than one search per muted word.
-        self._any_bounded = regex.compile("|".join(f"(?:{w.bounded.pattern})" for w in words)) if words else None
-        self._any_loose = regex.compile("|".join(f"(?:{w.loose.pattern})" for w in words)) if words else None
         self._regexes = regexes
         self._accounts = [(account_skeleton(a.value), a) for a in accounts]
         self._allow = [(normalize_account(a.value), a) for a in allow]
@@ -205,11 +251,9 @@ class CompiledRules:
             for raw in mutes.get(key) or []:
                 item = RuleItem.parse(raw, default_action)
                 folded = fold(item.value)
-                bounded = build_word_pattern(folded)
-                loose = build_word_pattern(folded, bounded=False)
-                if bounded is None or loose is None:
+                if not any(not c.isspace() and c != "#" for c in folded):
                     continue
-                words.append(_WordRule(item, kind, bounded, loose))
+                words.append(_WordRule(item, kind, folded))
         regexes: list[_RegexRule] = []
         for i, raw in enumerate(mutes.get("regexes") or []):
             item = RuleItem.parse(raw, default_action)
@@ -246,13 +290,14 @@ class CompiledRules:
                 if value == skel and item.active(site, now):
                     hits.append(Hit("muted_account", item.value, item.action, matched=author))
         norm = normalized or normalize(text) if self._words else None
-        if norm is not None and self._any_bounded is not None and self._any_loose is not None:
-            hashtags = [(h.start() + 1, h.end()) for h in _HASHTAG.finditer(norm.text)]
-            candidate = self._any_bounded.search(norm.text) is not None or any(
-                self._any_loose.search(norm.text, a, b) is not None for a, b in hashtags)
-            for rule in self._words if candidate else ():
-                if not rule.item.active(site, now):
-                    continue
+        if norm is not None:
+            canon = canonical(norm.text)
+            hashtags: list[tuple[int, int]] | None = None
+            for rule in self._words:
+                if rule.canon not in canon or not rule.item.active(site, now):
+                    continue  # the prefilter: one substring test rules out almost every (post, word) pair
+                if hashtags is None:
+                    hashtags = [(h.start() + 1, h.end()) for h in _HASHTAG.finditer(norm.text)]
                 m = rule.bounded.search(norm.text)
                 if m is None:
                     for start, end in hashtags:

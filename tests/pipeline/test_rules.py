@@ -8,7 +8,10 @@ from datetime import datetime, timezone
 import pytest
 
 from companion.pipeline.normalize import account_skeleton, fold, normalize, normalize_account
-from companion.pipeline.rules import CompiledRules, parse_until
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from companion.pipeline.rules import LEET, CompiledRules, parse_until
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
 
@@ -257,3 +260,27 @@ def test_traditional_and_simplified_chinese_match_each_other(muted, text):
     pytest.importorskip("opencc")
     hits = rules(words=[muted]).match(text, None, "weibo", NOW)
     assert hits and hits[0].matched in text
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+@settings(max_examples=150, deadline=None)
+@given(word=st.text(alphabet=_LETTERS, min_size=3, max_size=9), data=st.data())
+def test_any_leet_and_separator_rendering_of_a_muted_word_is_caught(word, data):
+    """Property: the prefilter never drops what the pattern would match."""
+    rendered = []
+    for i, ch in enumerate(word):
+        ch = data.draw(st.sampled_from(LEET.get(ch, ch)))
+        ch = ch.upper() if data.draw(st.booleans()) else ch
+        sep = data.draw(st.sampled_from(["", "", " ", ".", "-", "_", "\u200b"])) if i else ""
+        rendered.append(sep + ch)
+    text = "so " + "".join(rendered) + " ok"
+    assert rules(words=[word]).match(text, None, "x", NOW), text
+
+
+def test_a_thousand_muted_words_only_match_what_they_should():
+    words = [f"word{i:04d}x" for i in range(1000)]
+    r = rules(words=words)
+    hits = r.match("nothing here but w0rd0042x and #WORD0999Xtra", None, "x", NOW)
+    assert sorted(h.value for h in hits) == ["word0042x", "word0999x"]
