@@ -244,6 +244,63 @@ def topics_eval(embed, enc_id: str, calibrate: bool) -> dict:
     return out
 
 
+def auc(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Area under the ROC curve (rank statistic), ties counted half."""
+    pos, neg = scores[labels], scores[~labels]
+    if not len(pos) or not len(neg):
+        return float("nan")
+    greater = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
+    return float(greater / (len(pos) * len(neg)))
+
+
+def interest_eval(embed, enc_id: str) -> dict:
+    """A simulated person says "less like this" to k train tweets of one target (and, in the mixed
+    run, "more like this" to k of another); how well does the interest score then rank val tweets of
+    the disliked target below the rest? Also: how often it demotes (interest <= -0.5) on- and
+    off-target posts, and what an update costs."""
+    from companion.pipeline.interest import DEMOTE_BELOW, InterestModel
+
+    tr_texts, tr_topics = stance_split("train")
+    va_texts, va_topics = stance_split("val")
+    Xtr, Xva = embed_cached(tr_texts, embed, enc_id), embed_cached(va_texts, embed, enc_id)
+    Xoff = embed_cached(distractor_texts(600), embed, enc_id)[300:]
+    tr_top, va_top = np.array(tr_topics), np.array(va_topics)
+    rng = np.random.default_rng(11)
+    out: dict = {}
+    update_times = []
+    for k in (1, 3, 10):
+        aucs, demote_on, demote_off = [], [], []
+        for t in TARGETS:
+            idx = rng.choice(np.flatnonzero(tr_top == t), size=k, replace=False)
+            model = InterestModel(encoder=enc_id)
+            for i in idx:
+                t0 = time.perf_counter()
+                model.update("less_like_this", Xtr[i])
+                update_times.append(time.perf_counter() - t0)
+            sc = np.array([model.score(x) for x in np.vstack([Xva, Xoff])])
+            on = np.concatenate([va_top == t, np.zeros(len(Xoff), bool)])
+            if k >= 2:  # cold start below MIN_EVENTS: no scores
+                aucs.append(auc(-sc, on))
+                demote_on.append(float((sc[on] <= DEMOTE_BELOW).mean()))
+                demote_off.append(float((sc[~on] <= DEMOTE_BELOW).mean()))
+            else:
+                assert all(v is None for v in sc)
+        out[f"less_like_this_x{k}"] = ({"cold_start": "interest is None for every post (no action change)"} if k < 2 else {
+            "auc_disliked_target_vs_rest": round(float(np.mean(aucs)), 3),
+            "demoted_on_target": round(float(np.mean(demote_on)), 3),
+            "demoted_off_target": round(float(np.mean(demote_off)), 3)})
+    x = Xva[0]
+    model = InterestModel(encoder=enc_id)
+    for i in range(200):
+        model.update("more_like_this" if i % 2 else "less_like_this", Xtr[i])
+    t0 = time.perf_counter()
+    for _ in range(200):
+        model.score(x)
+    out["update_us"] = round(float(np.median(update_times)) * 1e6, 1)
+    out["score_us_with_200_prototypes"] = round((time.perf_counter() - t0) / 200 * 1e6, 1)
+    return out
+
+
 def latency(embed, enc_id: str) -> dict:
     va_texts, _ = stance_split("val")
     X = embed_cached(va_texts, embed, enc_id)
@@ -342,6 +399,8 @@ def main(argv: list[str] | None = None) -> int:
         for t, r in res["topics"][v]["per_target"].items():
             print(f"    {t:9s} P={r['precision']:.3f} R={r['recall']:.3f} F1={r['f1']:.3f} (n={r['support']})")
     print("reliability (val):", res["topics"]["reliability_val_names+examples"])
+    res["interest"] = interest_eval(embed, enc_id)
+    print("interest:", res["interest"])
     res["latency"] = latency(embed, enc_id)
     lat = res["latency"]
     print(f"decide: {lat['decide_uncached_us_per_post']} us/post uncached, {lat['decide_cached_us_per_post']} us/post "
