@@ -24,7 +24,6 @@ import logging
 import os
 import shutil
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -427,11 +426,11 @@ def _pid_alive(pid: int) -> bool:
 # ----------------------------------------------------------------------------- CLI
 
 
-def _default_models_dir() -> Path:
+def _default_models_dir(ap: argparse.ArgumentParser) -> Path:
     env = os.environ.get("FEEDLENS_MODELS")
-    if env:
-        return Path(env).expanduser()
-    return Path(tempfile.gettempdir()) / "feedlens-models"
+    if not env:  # the data dir's models folder is the app's business: `feedlens models build` knows it
+        ap.error("give --models-dir or set FEEDLENS_MODELS (or use `feedlens models build`)")
+    return Path(env).expanduser()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -445,7 +444,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--card", type=Path, default=None, help="verify: model card to update with the numbers")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    models_dir = args.models_dir or _default_models_dir()
+    models_dir = args.models_dir or _default_models_dir(ap)
     if args.command == "build":
         res = build(models_dir, force=args.force)
         print(f"{'already built' if res.skipped else 'built'}: {res.path} ({res.fingerprint}, {res.seconds:.0f} s)")

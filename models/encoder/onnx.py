@@ -97,7 +97,19 @@ class OnnxEncoder:
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self._session = ort.InferenceSession(str(folder / model_file), sess_options=opts, providers=providers)
+            if providers[0] != "CPUExecutionProvider" and self._session.get_providers()[0] == "CPUExecutionProvider":
+                # The GPU provider is installed but could not start (driver, CUDA libraries): ORT
+                # quietly falls back to CPU, where the int8 model is the fast one.
+                if device == "gpu":
+                    raise ModelUnavailable(f"{providers[0]} is installed but failed to start; see ONNX Runtime's "
+                                           "log, or set device to auto or cpu.")
+                log.warning("%s failed to start; using the CPU", providers[0])
+                model_file = "model-int8.onnx"
+                self._session = ort.InferenceSession(str(folder / model_file), sess_options=opts,
+                                                     providers=["CPUExecutionProvider"])
             self._tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        except ModelUnavailable:
+            raise
         except Exception as exc:  # ORT raises its own untyped errors for unreadable graphs
             raise ModelMismatch(f"cannot load the encoder in {folder} ({exc}); rebuild it: `feedlens models build --force`.") from exc
         self._tok.no_padding()  # we pad per batch ourselves, after sorting by length
@@ -116,6 +128,8 @@ class OnnxEncoder:
         """Embeddings ``(len(texts), 384)`` float32, L2-normalised, in input order."""
         if isinstance(texts, str):
             raise InvalidInput("embed() takes a list of texts, not one string")
+        if not all(isinstance(t, str) for t in texts):
+            raise InvalidInput("embed() takes a list of strings; got " + ", ".join(sorted({type(t).__name__ for t in texts})))
         n = len(texts)
         out = np.zeros((n, self.dim), dtype=np.float32)
         if n == 0:

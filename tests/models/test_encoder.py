@@ -127,6 +127,8 @@ def test_embed_edge_inputs(encoder):
     assert encoder.embed([]).shape == (0, 384)
     with pytest.raises(InvalidInput, match="list of texts"):
         encoder.embed("one string")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="list of strings"):
+        encoder.embed(["ok", None])  # type: ignore[list-item]
     with pytest.raises(InvalidInput, match="batch_size"):
         encoder.embed(["a"], batch_size=0)
 
