@@ -18,6 +18,8 @@ What one pass does to each character, in order (and why):
 6. Homoglyphs: a character that Unicode's confusables table (``confusable-homoglyphs`` package, built
    from Unicode's ``confusables.txt``) lists as confusable with one ASCII letter or digit becomes that
    letter: Cyrillic ``с`` / Greek ``ο`` -> ``c`` / ``o``. CJK, kana and Hangul are never remapped.
+   Styled Latin letters the table leaves out (small capitals ``ᴘ``, ``ø``, negative circled ``🅒``)
+   are mapped by their Unicode names.
 
 Leetspeak (``Crypt0``) and separators inside words (``c.r.y.p.t.o``) are handled by the patterns
 that :mod:`companion.pipeline.rules` builds, not here: they are ambiguous (``1`` is ``i`` or ``l``)
@@ -108,7 +110,28 @@ def _homoglyph_map() -> dict[str, str]:
             out[char] = letters[0]
         elif digits:
             out[char] = digits[0]
+    # The confusables table leaves out letters that are styled rather than look-alike: small
+    # capitals (ʀ ᴘ ᴛ), letters with a stroke or hook (ø ł đ), negative circled / squared capitals
+    # (🅒 🅰). Their Unicode names say which letter they are, so read it from the names.
+    for lo, hi in _STYLED_RANGES:
+        for cp in range(lo, hi + 1):
+            char = chr(cp)
+            if char in out:
+                continue
+            m = _STYLED_NAME.match(unicodedata.name(char, ""))
+            if m:
+                out[char] = (m.group(1) or m.group(2)).lower()
     return out
+
+
+_STYLED_NAME = re.compile(
+    r"^(?:LATIN (?:CAPITAL |SMALL )?LETTER (?:SMALL CAPITAL )?([A-Z])(?: WITH .*)?"
+    r"|(?:NEGATIVE )?(?:CIRCLED|SQUARED|PARENTHESIZED) LATIN (?:CAPITAL |SMALL )?LETTER ([A-Z]))$"
+)
+# Latin-1 supplement .. Latin extended-B, IPA, phonetic extensions, Latin extended additional/C/D,
+# enclosed alphanumerics (+ supplement, without the regional indicators that make up flags).
+_STYLED_RANGES = ((0x00C0, 0x02AF), (0x1D00, 0x1DBF), (0x1E00, 0x1EFF), (0x2C60, 0x2C7F), (0xA720, 0xA7FF),
+                  (0x2460, 0x24FF), (0x1F100, 0x1F1E5))
 
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")

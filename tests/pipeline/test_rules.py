@@ -41,6 +41,12 @@ NORMALIZE_CASES = [
     ("ｶﾀｶﾅ", "カタカナ"),  # half-width katakana -> full-width
     ("암호화폐", "암호화폐"),  # Hangul untouched (not decomposed)
     ("Ⅻ", "xii"),  # roman numeral compatibility form
+    ("ᴄʀʏᴘᴛᴏ", "crypto"),  # small capitals (named, not in the confusables table)
+    ("🅒🅡🅨🅟🅣🅞", "crypto"),  # negative circled capitals
+    ("CRYPTØ", "crypto"),  # letter with stroke
+    ("łódź", "lodz"),
+    ("ⓒⓡⓨⓟⓣⓞ", "crypto"),  # circled letters (NFKC)
+    ("c̶r̶y̶p̶t̶o̶", "crypto"),  # combining strikethrough
 ]
 
 
@@ -72,6 +78,9 @@ MUTE_WORD_CASES = [
     ("crypto", "crýptö", True),  # accents
     ("crypto", "Crуptо", True),  # Cyrillic homoglyphs
     ("crypto", "cr¥pto", True),  # yen sign as y
+    ("crypto", "ᴄʀʏᴘᴛᴏ ᴘᴜᴍᴘ", True),  # small capitals
+    ("crypto", "🅲🆁🆈🅿🆃🅾", True),  # negative squared capitals
+    ("crypto", "c̲r̲y̲p̲t̲o̲", True),  # combining underline
     ("crypto", "#CryptoNews today", True),  # hashtag, camel case
     ("crypto", "#buycrypto", True),  # hashtag, lower-case compound
     ("crypto", "#BUYCRYPT0NOW", True),  # hashtag with leet
