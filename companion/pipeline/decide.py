@@ -122,7 +122,10 @@ class Decider:
 
         embedding = signals.get("embedding")
         if embedding is None and self.embed is not None and text and self._needs_embedding():
-            embedding = np.asarray(self.embed([text]), dtype=np.float32)[0]
+            try:
+                embedding = np.asarray(self.embed([text]), dtype=np.float32)[0]
+            except Exception as exc:  # no embedding: topics and interest sit this post out
+                log.warning("could not embed a post for topics/interest: %s", type(exc).__name__)
 
         topics_out: list[dict[str, Any]] = []
         if self.topics is not None and embedding is not None:

@@ -171,10 +171,16 @@ class TopicMatcher:
             self.topics.append(_Topic(i, str(t["text"]), str(t.get("action", "collapse")),
                                       frozenset(sites) if sites else None, parse_until(t.get("until")), rows))
         self.available = bool(phrases) and embed is not None
+        self.problem: str | None = None if embed is not None else "no encoder"
         self._phrases = np.zeros((0, len(self.calibration.center)), np.float32)
         if self.available:
             assert embed is not None
-            self._phrases = center_rows(np.asarray(embed(phrases), dtype=np.float32), self.calibration.center)
+            try:
+                self._phrases = center_rows(np.asarray(embed(phrases), dtype=np.float32), self.calibration.center)
+            except Exception as exc:  # an encoder failure must cost the topics, not every verdict
+                self.available = False
+                self.problem = f"topic phrases could not be embedded: {exc}"
+                log.warning("%s; topics are off for this profile", self.problem)
 
     def similarities(self, embedding: np.ndarray) -> np.ndarray:
         """Centred cosine of the post to each topic (max over the topic's phrases)."""

