@@ -8,11 +8,15 @@ build.spec, packaging/). ``FEEDLENS_FROZEN_APP=/path/to/feedlens`` uses that bui
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,6 +73,28 @@ def child_env(home: Path, **extra: str) -> dict[str, str]:
     env["FEEDLENS_HOME"] = str(home)
     env.update(extra)
     return env
+
+
+@contextlib.contextmanager
+def private_keyring(base: Path) -> Iterator[dict[str, str]]:
+    """Environment for a private D-Bus + unlocked gnome-keyring (what a desktop session has), or a
+    passphrase where those programs are missing. Stops both daemons on exit."""
+    if not (shutil.which("dbus-daemon") and shutil.which("gnome-keyring-daemon")):
+        yield {"FEEDLENS_PASSPHRASE": "frozen-test-passphrase"}
+        return
+    out = subprocess.run(["sh", str(ROOT / "tests" / "privacy" / "start_keyring.sh"), str(base)],
+                         capture_output=True, text=True, timeout=30, check=True).stdout
+    info = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+    try:
+        yield {"DBUS_SESSION_BUS_ADDRESS": info["DBUS_SESSION_BUS_ADDRESS"], "HOME": str(base / "home"),
+               "XDG_DATA_HOME": str(base / "data"), "XDG_RUNTIME_DIR": str(base / "run")}
+    finally:
+        for pid in (info.get("KEYRING_PID"), info.get("DBUS_PID")):
+            if pid:
+                try:
+                    os.kill(int(pid), signal.SIGTERM)
+                except (ProcessLookupError, ValueError):
+                    pass
 
 
 def start_serving(exe: Path, env: dict[str, str], timeout_s: float = 60) -> tuple[subprocess.Popen, int, float]:

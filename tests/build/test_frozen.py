@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from frozen_support import ROOT, child_env, frozen_app, start_serving
+from frozen_support import ROOT, child_env, frozen_app, private_keyring, start_serving
 
 pytestmark = pytest.mark.slow
 
@@ -49,23 +48,8 @@ def internal(exe: Path) -> Path:
 def keyring_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     """A private D-Bus + unlocked gnome-keyring for the frozen app, as a desktop session has;
     a passphrase instead where those programs are missing."""
-    if not (shutil.which("dbus-daemon") and shutil.which("gnome-keyring-daemon")):
-        yield {"FEEDLENS_PASSPHRASE": "frozen-test-passphrase"}
-        return
-    base = tmp_path / "keyring"
-    out = subprocess.run(["sh", str(ROOT / "tests" / "privacy" / "start_keyring.sh"), str(base)],
-                         capture_output=True, text=True, timeout=30, check=True).stdout
-    info = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
-    try:
-        yield {"DBUS_SESSION_BUS_ADDRESS": info["DBUS_SESSION_BUS_ADDRESS"], "HOME": str(base / "home"),
-               "XDG_DATA_HOME": str(base / "data"), "XDG_RUNTIME_DIR": str(base / "run")}
-    finally:
-        for pid in (info.get("KEYRING_PID"), info.get("DBUS_PID")):
-            if pid:
-                try:
-                    os.kill(int(pid), signal.SIGTERM)
-                except (ProcessLookupError, ValueError):
-                    pass
+    with private_keyring(tmp_path / "keyring") as env:
+        yield env
 
 
 def check_settings_pages(home: Path, port: int) -> None:
