@@ -20,7 +20,7 @@ def build(force: bool, quiet: bool, no_fp16: bool) -> None:
     """Build the multilingual encoder (int8 ONNX for CPU, fp16 for GPUs) into the models directory.
 
     Takes a few minutes once; later runs see the same fingerprint and return at once. The folder
-    is ``$FEEDLENS_MODELS`` if set, else ``<data dir>/models``.
+    is $FEEDLENS_MODELS if set, else <data dir>/models.
 
     \b
     Example:
