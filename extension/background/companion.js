@@ -65,8 +65,11 @@ export class CompanionClient {
         resp = await this.fetch(url, {method, headers, body: body === undefined ? undefined : JSON.stringify(body),
           cache: 'no-store', credentials: 'omit', signal: AbortSignal.timeout(this.timeoutMs)});
       } catch (err) {
-        lastError = new CompanionError('companion_not_running',
-          `The Feedlens companion is not running on ${HOST}:${(await this.settings()).port}. Start it with "feedlens serve" or the tray app.`);
+        const where = `${HOST}:${(await this.settings()).port}`;
+        lastError = err && (err.name === 'TimeoutError' || err.name === 'AbortError')
+          ? new CompanionError('companion_timeout', `The Feedlens companion on ${where} did not answer within ${this.timeoutMs / 1000} s.`)
+          : new CompanionError('companion_not_running',
+            `The Feedlens companion is not running on ${where}. Start it with "feedlens serve" or the tray app.`);
         continue;
       }
       const payload = await resp.json().catch(() => ({}));
