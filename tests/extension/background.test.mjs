@@ -155,3 +155,24 @@ test('get state reports "not running" when health fails, with the message to sho
   assert.equal(st.paired, false);
   assert.match(st.message, /not running on 127.0.0.1:8795/);
 });
+
+test('enable origin registers the content scripts only for an https origin the person granted', async () => {
+  const registered = [];
+  const scripting = {
+    async getRegisteredContentScripts({ids}) { return registered.filter((r) => ids.includes(r.id)); },
+    async registerContentScripts(list) { registered.push(...list); },
+  };
+  const granted = new Set(['https://social.example.org/*']);
+  const permissions = {async contains({origins}) { return origins.every((o) => granted.has(o)); }};
+  const {c} = client({});
+  const route = makeRouter({client: c, storage: memoryStorage(), runtimeId: RID, uiBase: UI, scripting, permissions,
+    contentFiles: {js: ['content/main.js'], css: ['content/feedlens.css']}});
+  const ok = await route(MSG.envelope(MSG.UI_BG_ENABLE_ORIGIN, {origin: 'https://social.example.org/home'}), POPUP);
+  assert.equal(ok.data.registered, 'feedlens-https___social_example_org');
+  assert.deepEqual(registered[0].matches, ['https://social.example.org/*']);
+  await route(MSG.envelope(MSG.UI_BG_ENABLE_ORIGIN, {origin: 'https://social.example.org/'}), POPUP);
+  assert.equal(registered.length, 1, 'registered once');
+  assert.equal((await route(MSG.envelope(MSG.UI_BG_ENABLE_ORIGIN, {origin: 'https://other.example/'}), POPUP)).error.code, 'no_permission');
+  assert.equal((await route(MSG.envelope(MSG.UI_BG_ENABLE_ORIGIN, {origin: 'http://plain.example/'}), POPUP)).error.code, 'invalid_request');
+  assert.equal((await route(MSG.envelope(MSG.UI_BG_ENABLE_ORIGIN, {origin: 'https://social.example.org/'}), CS)).error.code, 'forbidden');
+});
