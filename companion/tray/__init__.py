@@ -12,6 +12,7 @@ import fcntl
 import logging
 import os
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -94,6 +95,18 @@ def run_tray(port: int | None) -> None:
         runtime_file(cfg).unlink(missing_ok=True)
         raise
 
+    def finish() -> None:
+        runtime_file(cfg).unlink(missing_ok=True)
+        lock.close()
+        click.echo("Feedlens companion stopped")
+
+    def stuck() -> None:  # everything is closed already; only pystray's loop is left
+        finish()
+        sys.stdout.flush()
+        os._exit(0)
+
+    tray.on_stuck = stuck
+
     def stop(signum: int, _frame: Any) -> None:
         log.info("signal %d: shutting down", signum)
         # Not in the handler itself: it interrupts pystray's X loop, which must keep running to stop.
@@ -109,6 +122,4 @@ def run_tray(port: int | None) -> None:
         tray.run()
     finally:
         tray.shutdown()
-        runtime_file(cfg).unlink(missing_ok=True)
-        lock.close()
-        click.echo("Feedlens companion stopped")
+        finish()

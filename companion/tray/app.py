@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -49,6 +50,12 @@ class TrayApp:
         self._stopped = threading.Event()
         self._shutdown_lock = threading.Lock()
         self._done = False
+        self._loop_started = threading.Event()
+        self._icon_stop_lock = threading.Lock()
+        self._icon_stopped = False
+        self.exited = threading.Event()
+        # Called when pystray's loop does not return after the icon was stopped (see _watchdog).
+        self.on_stuck: Callable[[], None] = lambda: os._exit(0)
         self.state = self.controls.state()
         self.icon = icon_factory("feedlens", icons.icon_image(self.state), self.title(), menu=self.build_menu())
         _enable_xorg_clicks(self.icon)
@@ -158,12 +165,35 @@ class TrayApp:
                 log.exception("tray refresh failed")
 
     def _setup(self, icon: Any) -> None:
-        icon.visible = True
+        """Runs once pystray's loop has started (in pystray's setup thread)."""
+        self._loop_started.set()
+        try:
+            icon.visible = True
+        except Exception:
+            log.exception("could not show the tray icon")
+        if self._done:  # Quit or SIGTERM came before the loop ran: stop it now
+            self._stop_icon()
+            return
         threading.Thread(target=self._poll, name="tray-poll", daemon=True).start()
+
+    def _stop_icon(self) -> None:
+        with self._icon_stop_lock:
+            if self._icon_stopped:
+                return
+            self._icon_stopped = True
+        log.info("stopping the tray icon (running=%s)", getattr(self.icon, "_running", "?"))
+        try:
+            self.icon.stop()
+        except Exception:
+            log.exception("stopping the tray icon failed")
+        log.info("tray icon stopped")
 
     def run(self) -> None:
         """Block in pystray's loop until :meth:`shutdown`."""
-        self.icon.run(setup=self._setup)
+        try:
+            self.icon.run(setup=self._setup)
+        finally:
+            self.exited.set()
 
     def shutdown(self) -> None:
         """The one way out (Quit, SIGTERM, SIGINT): stop polling, stop the API, close services, stop the icon."""
@@ -177,10 +207,20 @@ class TrayApp:
             self.server.shutdown()
         except Exception:
             log.exception("stopping the API failed")
-        try:
-            self.icon.stop()
-        except Exception:
-            log.exception("stopping the tray icon failed")
+        log.info("API stopped; loop started: %s", self._loop_started.is_set())
+        # Before the loop runs, pystray's stop() does nothing: _setup stops it once it starts.
+        if self._loop_started.is_set():
+            self._stop_icon()
+        if threading.current_thread() is not threading.main_thread():
+            threading.Thread(target=self._watchdog, name="tray-exit-watchdog", daemon=True).start()
+
+    def _watchdog(self, seconds: float = 3.0) -> None:
+        """pystray 0.19's X11 loop only ends on the DestroyNotify of its window, and now and then
+        (threads sharing one Xlib connection) that event never wakes it: the icon is gone, the API
+        stopped and the vault closed, but the process would hang. Then end it ourselves."""
+        if not self.exited.wait(seconds):
+            log.warning("the tray loop did not end %.0f s after the icon was removed; exiting", seconds)
+            self.on_stuck()
 
 
 def _enable_xorg_clicks(icon: Any) -> None:

@@ -168,7 +168,9 @@ class Controls:
         return None
 
     def profile(self) -> dict[str, Any]:
-        return self.vault.profile_get()
+        """The profile the pipeline uses (``Services.profile``: stored + defaults + version)."""
+        vault = self.vault
+        return self.services.profile() if hasattr(self.services, "profile") else vault.profile_get()
 
     def put_profile(self, doc: Any) -> dict[str, Any]:
         """Validate like ``PUT /v1/profile`` does and store; the stored document comes back."""
@@ -178,7 +180,8 @@ class Controls:
             from companion.profile import validate_profile
         except ImportError:  # profile validation not in this build: store the object as it is
             validate_profile = dict
-        return self.vault.profile_put(validate_profile(doc))
+        self.vault.profile_put(validate_profile(doc))
+        return self.profile()
 
     def export(self) -> dict[str, Any]:
         return self.vault.export()

@@ -138,8 +138,9 @@ def test_a_second_tray_says_so_and_opens_the_running_ones_settings(tray):
 
 def test_quit_stops_everything_and_exits_0(display, tmp_path):
     t = Tray(tmp_path, display).start()
+    t.wait_state("running", timeout=60)
     t.click("Quit Feedlens")
-    assert t.proc.wait(30) == 0
+    assert t.finish(30) == 0
     assert "stopped" in t.output()
     assert not (t.home / "companion.json").exists()
     with pytest.raises(requests.ConnectionError):
@@ -164,3 +165,20 @@ def test_without_a_desktop_the_tray_says_what_to_do_instead(tmp_path):
     assert "feedlens serve" in r.stderr and "desktop session" in r.stderr
     assert not (tmp_path / "home" / "companion.json").exists()
     assert time.monotonic() - started < 60
+
+
+def test_feedlens_settings_prints_a_one_time_link_for_the_running_companion(tray):
+    r = subprocess.run([sys.executable, "-m", "companion", "settings", "--no-open"], env=tray.env, cwd=ROOT,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    url = r.stdout.strip()
+    assert url.startswith(f"{tray.base}/settings/login?t=") and "works once" in r.stderr
+    assert requests.get(url, timeout=10).status_code == 200
+    assert requests.get(url, timeout=10).status_code == 403
+
+
+def test_feedlens_settings_without_a_running_companion_says_how_to_start_one(tmp_path):
+    env = {**os.environ, "FEEDLENS_HOME": str(tmp_path / "home"), "PYTHONPATH": str(ROOT)}
+    r = subprocess.run([sys.executable, "-m", "companion", "settings", "--no-open"], env=env, cwd=ROOT,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "feedlens tray" in r.stderr
