@@ -211,6 +211,14 @@ def companion(tmp_path_factory):
     log.close()
 
 
+@pytest.fixture(autouse=True)
+def companion_alive(request):
+    """A companion that crashed fails the tests that need it at once, with its log, not after timeouts."""
+    proc = _STATE.get("companion_proc")
+    if "companion" in request.fixturenames and proc is not None and proc.poll() is not None:
+        pytest.fail(f"the companion exited earlier (rc={proc.returncode}); its log ends: {_companion_log()}")
+
+
 @pytest.fixture(scope="module")
 def browser(servers, tmp_path_factory):
     """Chromium with the unpacked extension; site hosts resolve to the local fixture server."""
