@@ -28,14 +28,8 @@ def build(force: bool, quiet: bool, no_fp16: bool) -> None:
         FEEDLENS_MODELS=.cache/models feedlens models build --quiet
     """
     from models.errors import ModelError
+    from models.export import build as build_encoder  # its heavy imports happen inside the build
 
-    try:
-        from models.export import build as build_encoder
-    except ImportError as exc:
-        raise click.ClickException(
-            f"Building the encoder needs the training extras ({exc}); install them with "
-            "`pip install 'feedlens[train]'`."
-        ) from exc
     target = models_dir(config_or_exit())
     try:
         if quiet:
@@ -44,6 +38,11 @@ def build(force: bool, quiet: bool, no_fp16: bool) -> None:
             result = _build_with_progress(build_encoder, target, force, not no_fp16)
     except ModelError as exc:
         raise click.ClickException(exc.message) from exc
+    except ImportError as exc:  # torch, transformers, optimum, sentencepiece: build-time only
+        raise click.ClickException(
+            f"Building the encoder needs the training extras ({exc}); install them with "
+            "`pip install 'feedlens[train]'`, then run `feedlens models build` again."
+        ) from exc
     state = "already built" if result.skipped else f"built in {result.seconds:.0f} s"
     click.echo(f"encoder {state}: {result.path} ({result.fingerprint})")
 

