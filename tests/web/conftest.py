@@ -89,7 +89,8 @@ def seed_history(vault: Vault, days: int = 21, seed: int = 3) -> None:
         for i in range(rng.randint(25, 60)):
             site = rng.choice(["x", "x", "mastodon", "weibo"])
             author = rng.choice(ACCOUNTS[site])
-            mood = rng.choices(["negative", "neutral", "positive"], weights=[3 + (d % 5), 6, 4])[0]
+            bias = sum(map(ord, author)) % 5  # each account has its own tone, so the chart shows some
+            mood = rng.choices(["negative", "neutral", "positive"], weights=[1 + bias + (d % 4), 5, 6 - bias])[0]
             action = rng.choices(["show", "badge", "blur", "collapse", "hide"], weights=[30, 3, 2, 3, 4])[0]
             reasons = [] if action == "show" else [rng.choice(REASONS[action])]
             rows.append({"text": f"post {d}-{i}-{rng.random()}", "site": site, "author": author,
