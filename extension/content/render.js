@@ -94,7 +94,13 @@
         if (st.placeholder) st.placeholder.remove();
         this.state.delete(el);
       }
-      for (const part of (st && st.parts) || []) part.removeAttribute('data-feedlens-part');
+      for (const part of (st && st.parts) || []) {
+        part.removeAttribute('data-feedlens-part');
+        if (part.getAttribute('data-feedlens-aria') === 'set') {
+          part.removeAttribute('aria-hidden');
+          part.removeAttribute('data-feedlens-aria');
+        }
+      }
       for (const name of ['id', 'action', 'lang', 'sentiment', 'revealed']) el.removeAttribute(`data-feedlens-${name}`);
     }
 
@@ -111,13 +117,23 @@
       const parts = adapter.selectors.body ? [...el.querySelectorAll(adapter.selectors.body)]
         .filter((part) => part.closest(adapter.selectors.post) === el) : [];
       const effect = action === 'blur' || action === 'collapse' ? action : 'none';
-      for (const part of parts) part.setAttribute('data-feedlens-part', effect);
+      for (const part of parts) {
+        part.setAttribute('data-feedlens-part', effect);
+        // Blurred text is hidden from screen readers too, until revealed (the bar says why).
+        if (effect === 'blur' && !part.hasAttribute('aria-hidden')) {
+          part.setAttribute('aria-hidden', 'true');
+          part.setAttribute('data-feedlens-aria', 'set');
+        }
+      }
 
       const theme = themeOf(el);
       const reason = reasonText(verdict, t);
       const reveal = () => {
         el.setAttribute('data-feedlens-revealed', 'true');
-        for (const part of parts) part.setAttribute('data-feedlens-part', 'revealed');
+        for (const part of parts) {
+          part.setAttribute('data-feedlens-part', 'revealed');
+          if (part.getAttribute('data-feedlens-aria') === 'set') part.removeAttribute('aria-hidden');
+        }
         const st = this.state.get(el);
         if (st && st.placeholder) st.placeholder.hidden = true;
         if (st && st.bar) st.bar.hidden = true;

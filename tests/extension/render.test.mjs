@@ -22,6 +22,7 @@ test('blur marks the body parts and "Show" reveals them', () => {
   renderer.apply(el, post, {id: post.id, lang: 'en', action: 'blur', reasons: [{kind: 'dial', text: 'toxicity 0.93'}]}, adapter);
   assert.equal(el.getAttribute('data-feedlens-action'), 'blur');
   assert.equal(el.querySelector('[data-testid="tweetText"]').getAttribute('data-feedlens-part'), 'blur');
+  assert.equal(el.querySelector('[data-testid="tweetText"]').getAttribute('aria-hidden'), 'true', 'hidden from screen readers while blurred');
   const bar = el.querySelector('.feedlens-bar-blur');
   assert.match(bar.textContent, /Blurred: toxicity 0.93/);
   click(env, bar.querySelector('button'));
@@ -29,6 +30,7 @@ test('blur marks the body parts and "Show" reveals them', () => {
   assert.equal(el.getAttribute('data-feedlens-action'), 'blur', 'the action stays for tests and counts');
   assert.equal(bar.hidden, true);
   assert.equal(el.querySelector('[data-testid="tweetText"]').getAttribute('data-feedlens-part'), 'revealed');
+  assert.equal(el.querySelector('[data-testid="tweetText"]').hasAttribute('aria-hidden'), false);
 });
 
 for (const [fixture, url, parentSel, childSel] of [
