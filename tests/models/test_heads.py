@@ -159,3 +159,15 @@ def test_committed_heads_load_with_their_own_fingerprint_and_cover_every_task():
         assert heads.labels[task] == TASK_LABELS[task]
     out = heads.predict(embeddings(2), ["great game!", "buy now, free prize"])
     assert set(out[0]["scores"]) == {"toxicity", "offensive", "hate", "spam"}
+
+
+def test_extra_features_have_the_declared_widths_and_script_shares():
+    from models.heads.features import FEATURE_SIZES, extra_features
+    x = extra_features(TEXTS, ["vader", "emoji", "script"])
+    assert x.shape == (len(TEXTS), sum(FEATURE_SIZES.values()))
+    script = extra_features(["hello", "今天天气真好", "مرحبا", "123"], ["script"])
+    assert script[0, 0] == 1.0 and script[1, 1] == 1.0 and script[2, 2] == 1.0 and not script[3].any()
+    emoji = extra_features(["great 😍😍", "plain"], ["emoji"])
+    assert emoji[0, 0] > 0 and emoji[0, 1] > 0 and not emoji[1].any()
+    with pytest.raises(ValueError, match="known"):
+        extra_features(["x"], ["nonsense"])
