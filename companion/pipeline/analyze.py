@@ -99,7 +99,7 @@ class Analyzer:
         except Exception as exc:  # a locked vault: start cold, say why
             self.problems["interest"] = f"feedback not readable: {exc}"
             events = []
-        model = InterestModel()
+        model = InterestModel(encoder=self.encoder.fingerprint)  # calibration of this encoder
         if events:
             embeddings = self.encoder.embed([e["text"] for e in events])
             for event, emb in zip(events, embeddings):
