@@ -65,13 +65,17 @@ class TrayApp:
     def t(self) -> dict[str, str]:
         return i18n.strings(i18n.pick(None, self.controls.cfg.get("ui_language")))
 
+    def _state_text(self, t: dict[str, str]) -> str:
+        key = "state_vault" if self.state == "attention" and self.controls.attention() == "vault" else f"state_{self.state}"
+        return t[key]
+
     def title(self) -> str:
-        title = f"Feedlens - {self.t['state_' + self.state]}"
+        title = f"Feedlens - {self._state_text(self.t)}"
         try:
             # pystray's X11 backend writes the title as a Latin-1 WM_NAME: Chinese cannot go there.
             title.encode("latin-1")
         except UnicodeEncodeError:
-            title = f"Feedlens - {i18n.strings('en')['state_' + self.state]}"
+            title = f"Feedlens - {self._state_text(i18n.strings('en'))}"
         return title
 
     # --- menu -------------------------------------------------------------------------------
@@ -79,6 +83,9 @@ class TrayApp:
         Menu, Item = self.pystray.Menu, self.pystray.MenuItem
         t = self.t
         return Menu(
+            # Shown only while the vault is locked: nothing is kept until the person fixes it.
+            Item(t["tray_vault_problem"], safe(self.open_settings),
+                 visible=lambda _item: self.controls.attention() == "vault"),
             Item(t["tray_open_settings"], safe(self.open_settings), default=True),
             Item(t["tray_open_dashboard"], safe(self.open_dashboard)),
             Menu.SEPARATOR,

@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 def describe(menu: Any) -> list[dict[str, Any]]:
     out = []
     for item in menu.items:
-        entry = {"text": item.text, "checked": item.checked, "enabled": item.enabled, "default": item.default}
+        entry = {"text": item.text, "checked": item.checked, "enabled": item.enabled, "default": item.default,
+                 "visible": item.visible}
         if item.submenu:
             entry["submenu"] = describe(item.submenu)
         out.append(entry)

@@ -84,9 +84,17 @@ class Controls:
             log.exception("could not read pending pairing requests")
             return []
 
-    def state(self) -> str:
-        """The tray icon's state: attention (a pairing waits) > loading > paused > running."""
+    def attention(self) -> str | None:
+        """Why the person is needed: ``pairing`` (a request waits), ``vault`` (nothing is being kept), or None."""
         if self.pending():
+            return "pairing"
+        if self.vault_problem():
+            return "vault"
+        return None
+
+    def state(self) -> str:
+        """The tray icon's state: attention (a pairing waits, the vault is locked) > loading > paused > running."""
+        if self.attention():
             return "attention"
         if self.loading():
             return "loading"
@@ -157,7 +165,7 @@ class Controls:
         vault = getattr(self.services, "vault", None)
         if vault is None:
             why = getattr(self.services, "vault_problem", None) or "the vault is not wired into this companion yet"
-            raise VaultUnavailable(f"your profile and history are unavailable: {why}")
+            raise VaultUnavailable(f"Your profile and history are unavailable: {why}")
         return vault
 
     def vault_problem(self) -> str | None:

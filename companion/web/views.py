@@ -186,7 +186,7 @@ def _body() -> dict[str, Any]:
 @bp.get("/api/state")
 def state() -> Response:
     c = _controls()
-    return jsonify({"state": c.state(), "paused": c.paused, "device": c.device, "devices": c.devices(),
+    return jsonify({"state": c.state(), "attention": c.attention(), "paused": c.paused, "device": c.device, "devices": c.devices(),
                     "ui_language": c.cfg.get("ui_language", "en"), "retention_days": c.cfg["retention_days"],
                     "vault_problem": c.vault_problem(), "data_dir": str(c.data_dir)})
 

@@ -36,6 +36,7 @@ def test_the_icon_appears_docked_in_the_system_tray(tray, display):
     assert found.stdout.split(), "no Feedlens window on the display"
     state = tray.hook("state")
     assert state["visible"] and state["docked"] and state["image_matches_state"]
+    assert tray.menu()["Vault locked: nothing is kept. Open settings…"]["visible"] is False  # the vault is open
     assert state["title"].startswith("Feedlens - ")
 
 
@@ -134,6 +135,26 @@ def test_a_second_tray_says_so_and_opens_the_running_ones_settings(tray):
     assert url.startswith(f"{tray.base}/settings/login?t=")
     assert requests.get(url, timeout=10).status_code == 200
     assert tray.proc.poll() is None  # the first one is untouched
+
+
+def test_a_locked_vault_asks_for_attention_and_points_to_settings(display, tmp_path):
+    t = Tray(tmp_path, display)
+    t.env.pop("FEEDLENS_PASSPHRASE")  # no keyring and no passphrase here: the vault stays locked
+    t.start()
+    try:
+        state = t.wait_state("attention")
+        assert state["title"] == "Feedlens - Your data is not being kept (vault locked)"
+        item = t.menu()["Vault locked: nothing is kept. Open settings…"]
+        assert item["visible"] is True
+        t.click("Vault locked: nothing is kept. Open settings…")
+        url = t.wait_opened(1)[-1]
+        s = requests.Session()
+        assert s.get(url, timeout=10).status_code == 200
+        page = s.get(f"{t.base}/settings", timeout=10).text
+        assert "FEEDLENS_PASSPHRASE" in page  # the vault's own way out, shown on the page
+        assert s.get(f"{t.base}/settings/api/state", timeout=10).json()["attention"] == "vault"
+    finally:
+        assert t.stop() == 0
 
 
 def test_quit_stops_everything_and_exits_0(display, tmp_path):

@@ -21,7 +21,7 @@ import requests
 from companion import web
 from companion.cli.serve import Server
 from companion.config import load_config
-from conftest import close_services, ensure_vault, seed_history
+from webtools import close_services, ensure_vault, seed_history
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
@@ -238,3 +238,19 @@ def test_a_cross_site_form_post_is_refused_even_with_a_session(browser, live, ev
     finally:
         evil.shutdown()
         evil.server_close()
+
+
+def test_a_locked_vault_is_explained_on_the_page(browser, live):
+    services = live.services
+    vault, problem = services.vault, getattr(services, "vault_problem", None)
+    services.vault = None
+    services.vault_problem = ("no usable keyring: set a passphrase instead: export FEEDLENS_PASSPHRASE='...' "
+                              "or FEEDLENS_PASSPHRASE_FILE=/path/to/file")
+    try:
+        ctx, tab = open_page(browser, live)
+        assert "FEEDLENS_PASSPHRASE" in tab.inner_text(".banner")
+        assert "not being kept" in tab.inner_text("#state-pill")
+        shot(tab, "settings-vault-locked.png")
+        ctx.close()
+    finally:
+        services.vault, services.vault_problem = vault, problem

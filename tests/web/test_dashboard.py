@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from companion.web import charts
-from conftest import seed_history
+from webtools import seed_history
 from helpers import BASE
 
 

@@ -118,7 +118,7 @@ def test_pulling_an_unknown_model_says_which_exist(web_app, session, model_serve
 
 
 def test_export_downloads_everything_and_erase_needs_the_typed_confirmation(web_app, session):
-    from conftest import seed_history
+    from webtools import seed_history
 
     vault = web_app.extensions["feedlens"].vault
     seed_history(vault, days=2)

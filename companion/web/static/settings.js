@@ -168,7 +168,7 @@ async function loadState() {
   $("#ui_language").value = document.documentElement.lang.startsWith("zh") ? "zh" : "en";
   $("#retention_days").value = s.retention_days;
   const pill = $("#state-pill");
-  pill.textContent = T["state_" + s.state];
+  pill.textContent = T["state_" + (s.attention === "vault" ? "vault" : s.state)];
   pill.className = "pill pill-" + s.state;
   pill.hidden = false;
   document.body.classList.toggle("no-vault", !!s.vault_problem);
