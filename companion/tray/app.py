@@ -248,4 +248,4 @@ def _enable_xorg_clicks(icon: Any) -> None:
 def web_controls_of(app: Any) -> web_controls.Controls:
     from companion import web
 
-    return web.controls(app)
+    return web.controls_of(app)

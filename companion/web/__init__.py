@@ -2,7 +2,7 @@
 
     from companion import web
     web.register(app)                     # in create_app, after the API blueprints
-    web.controls(app).state()             # the object the tray drives too
+    web.controls_of(app).state()          # the object the tray drives too
     web.login_url(app)                    # a one-time URL that opens the page (tray "Open settings")
 
 Access is by one-time URL + session cookie, never by the extension's bearer token: see
@@ -33,7 +33,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-def controls(app: Flask) -> Controls:
+def controls_of(app: Flask) -> Controls:
     return app.extensions[EXTENSION_KEY]["controls"]
 
 

@@ -117,6 +117,19 @@ def _sentiment(fig: Any, ax: Any, stats: dict, profile: dict, t: dict, colours: 
     return True
 
 
+def reason_text(label: str, t: dict[str, str]) -> str:
+    """A stored reason label (``dial:spam``, ``topic:US elections``, ``muted_word``; see
+    ``companion.services._reason_label``) in the page's language."""
+    kind, _, detail = label.partition(":")
+    if kind == "dial" and f"dial_{detail}" in t:
+        return t[f"dial_{detail}"]
+    if kind == "topic" and detail:
+        return f"{t.get('r_topic', 'Topic')}: {detail}"
+    if kind in ("calm_harm",) and detail:
+        return f"{t.get('r_calm_harm', 'Calm mode')}: {t.get('dial_' + detail, detail)}"
+    return t.get(f"r_{kind}", label)
+
+
 def _reasons(fig: Any, ax: Any, stats: dict, profile: dict, t: dict, colours: dict) -> bool:
     rows = [r for r in stats.get("actions_by_reason", []) if r["action"] != "show"]
     if not rows:
@@ -125,11 +138,12 @@ def _reasons(fig: Any, ax: Any, stats: dict, profile: dict, t: dict, colours: di
     for r in rows:
         by_reason[r["reason"]][r["action"]] += r["count"]
     reasons = sorted(by_reason, key=lambda k: -sum(by_reason[k].values()))[:10]
+    names = [reason_text(r, t) for r in reasons]
     left = [0] * len(reasons)
     for action in ("hide", "collapse", "blur", "badge"):
         ws = [by_reason[r].get(action, 0) for r in reasons]
         if any(ws):
-            ax.barh(reasons, ws, left=left, color=ACTION_COLOURS[action], label=t.get("action_" + action, action), height=0.65)
+            ax.barh(names, ws, left=left, color=ACTION_COLOURS[action], label=t.get("action_" + action, action), height=0.65)
             left = [a + b for a, b in zip(left, ws)]
     _hbar_style(ax, colours)
     ax.legend(loc="lower right", frameon=False, fontsize=9)

@@ -47,6 +47,17 @@ def test_chart_labels_follow_the_ui_language(seeded, session):
     assert "负面" in svg and "正面" in svg
 
 
+@pytest.mark.parametrize("label, en, zh", [
+    ("dial:spam", "Spam", "垃圾信息"), ("topic:US elections", "Topic: US elections", "话题: US elections"),
+    ("muted_word", "Muted word", "屏蔽的词"), ("something_new", "something_new", "something_new"),
+])
+def test_reason_labels_read_as_words_in_both_languages(label, en, zh):
+    from companion.web import i18n
+
+    assert charts.reason_text(label, i18n.strings("en")) == en
+    assert charts.reason_text(label, i18n.strings("zh")) == zh
+
+
 def test_unknown_chart_and_bad_range_are_clear_errors(session):
     r = session.get("/settings/charts/pie.svg", base_url=BASE)
     assert r.status_code == 400 and "network" in r.json["error"]

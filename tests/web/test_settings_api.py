@@ -150,3 +150,20 @@ def test_without_a_vault_the_profile_routes_say_why(web_app, session):
 def test_the_page_speaks_english_and_simplified_chinese(session, lang, word):
     page = session.get(f"/settings?lang={lang}", base_url=BASE).get_data(as_text=True)
     assert word in page and (f'lang="{"zh-CN" if lang == "zh" else "en"}"' in page)
+
+
+@pytest.mark.parametrize("providers, expected", [
+    (["CPUExecutionProvider"], ["auto", "cpu"]),
+    (["AzureExecutionProvider", "CPUExecutionProvider"], ["auto", "cpu"]),
+    (["CUDAExecutionProvider", "CPUExecutionProvider"], ["auto", "cpu", "gpu"]),
+    (["DmlExecutionProvider", "CPUExecutionProvider"], ["auto", "cpu", "gpu"]),
+    ([], ["auto", "cpu"]),  # onnxruntime missing
+])
+def test_gpu_is_offered_only_with_a_gpu_execution_provider(web_app, session, monkeypatch, providers, expected):
+    from companion.web import controls
+
+    monkeypatch.setattr(controls, "available_providers", lambda: providers)
+    assert session.get("/settings/api/state", base_url=BASE).json["devices"] == expected
+    if "gpu" in expected:
+        r = session.post("/settings/api/device", base_url=BASE, json={"device": "gpu"}, headers=CSRF)
+        assert r.status_code == 200 and web_app.extensions["feedlens"].analyzer.device == "gpu"

@@ -40,8 +40,10 @@ ACCOUNTS = {
     "mastodon": ["@gus@fosstodon.org", "@hana@mstdn.jp", "@ivo@social.coop", "@jun@mstdn.jp"],
     "weibo": ["@小林", "@王芳", "@陈静"],
 }
-REASONS = {"hide": ["muted_word", "spam", "toxicity"], "collapse": ["topic", "negativity"], "blur": ["offensive", "hate"],
-           "badge": ["toxicity"]}
+# Reason labels as Services records them (companion.services._reason_label).
+REASONS = {"hide": ["muted_word", "dial:spam", "dial:toxicity", "muted_account"],
+           "collapse": ["topic:US elections", "calm_negativity"], "blur": ["dial:offensive", "dial:hate"],
+           "badge": ["dial:toxicity"]}
 
 
 def seed_history(vault: Vault, days: int = 21, seed: int = 3) -> None:
