@@ -228,7 +228,7 @@
         if (!rec.counted) {
           rec.counted = true;
           this.stats[action] = (this.stats[action] || 0) + 1;
-          if (rec.verdict.translation) this.stats.translated += 1;
+          if (rec.verdict.translation && rec.verdict.translation.text) this.stats.translated += 1;
         }
       }
     }
