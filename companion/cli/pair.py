@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from typing import Any, Iterator
 
 import click
 
@@ -10,10 +12,18 @@ from companion.cli.common import config_or_exit
 from companion.errors import FeedlensError
 
 
-def _service():
+@contextlib.contextmanager
+def _service() -> Iterator[Any]:
+    """The pairing service over this data dir's store; library errors become CLI errors."""
     from companion.services import Services
 
-    return Services(config_or_exit()).pairing
+    services = Services(config_or_exit())
+    try:
+        yield services.pairing
+    except FeedlensError as exc:
+        raise click.ClickException(exc.message) from exc
+    finally:
+        services.close()
 
 
 def _when(ts: float | None) -> str:
@@ -39,9 +49,9 @@ def list_() -> None:
     Example:
         feedlens pair list
     """
-    service = _service()
-    pending = service.pending()
-    pairings = [p for p in service.list() if not p.get("revoked")]
+    with _service() as service:
+        pending = service.pending()
+        pairings = [p for p in service.list() if not p.get("revoked")]
     if not pending and not pairings:
         click.echo("no paired extensions and no pending requests")
     for req in pending:
@@ -59,10 +69,8 @@ def approve(code: str) -> None:
     Example:
         feedlens pair approve K7P3QX
     """
-    try:
-        req = _service().approve(code)
-    except FeedlensError as exc:
-        raise click.ClickException(exc.message) from exc
+    with _service() as service:
+        req = service.approve(code)
     click.echo(f"approved {req['name']} ({req['extension_id']}); the extension receives its token now")
 
 
@@ -75,10 +83,8 @@ def deny(code: str) -> None:
     Example:
         feedlens pair deny K7P3QX
     """
-    try:
-        req = _service().deny(code)
-    except FeedlensError as exc:
-        raise click.ClickException(exc.message) from exc
+    with _service() as service:
+        req = service.deny(code)
     click.echo(f"denied {req['name']} ({req['extension_id']})")
 
 
@@ -91,8 +97,6 @@ def revoke(pairing_id: str) -> None:
     Example:
         feedlens pair revoke 3f2a9c...
     """
-    try:
-        _service().revoke(pairing_id)
-    except FeedlensError as exc:
-        raise click.ClickException(exc.message) from exc
+    with _service() as service:
+        service.revoke(pairing_id)
     click.echo(f"revoked {pairing_id}")

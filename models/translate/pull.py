@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from models.errors import InvalidInput, ModelUnavailable
+from models.procs import pid_alive
 from models.translate import catalog as cat
 from models.translate.engine import MANIFEST
 from models.translate.errors import ChecksumMismatch, DownloadFailed, PullInProgress
@@ -302,18 +303,6 @@ def _swap_into_place(tmp: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
-    if os.name == "nt":  # os.kill(pid, 0) would terminate the process on Windows
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 @contextmanager
 def _pull_lock(models_dir: Path, model_id: str) -> Iterator[None]:
     """One pull per model at a time: a lock file holding the puller's pid (stale ones are taken over)."""
@@ -327,7 +316,7 @@ def _pull_lock(models_dir: Path, model_id: str) -> Iterator[None]:
                 pid = int(lock.read_text(encoding="ascii").strip() or 0)
             except (OSError, ValueError):
                 pid = 0
-            if pid and _alive(pid):
+            if pid and pid_alive(pid):
                 raise PullInProgress(
                     f"a pull of {model_id} is already running (process {pid}); wait for it to finish, "
                     f"or delete {lock} if that process is not a Feedlens pull"

@@ -9,44 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-from pathlib import Path
 
 import pytest
-import requests
 
-ROOT = Path(__file__).resolve().parents[2]
-FIGURES: dict[str, dict] = {}
-# fuzzing, hostile callers, load, crashes, plaintext at rest
-EXPECTED_SECTIONS = 5
-
-
-class LiveCompanion:
-    """The real app served by werkzeug on 127.0.0.1:<free port> in a thread, with a paired token."""
-
-    def __init__(self, data_dir: Path, **config):
-        from companion.cli.serve import Server
-        from companion.config import load_config
-
-        cfg = load_config({"data_dir": data_dir, **config})
-        self.server = Server(cfg, 0)
-        self.port = self.server.port
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.services = self.server.services
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.session = requests.Session()
-        self.session.trust_env = False
-        self.ext_id = "hardeningext"
-        self.origin = {"Origin": f"chrome-extension://{self.ext_id}"}
-        req = self.session.post(f"{self.base}/v1/pair/request", headers=self.origin,
-                                json={"extension_id": self.ext_id, "name": "hardening"}).json()
-        self.services.pairing.approve(req["code"])
-        self.token = self.session.get(f"{self.base}/v1/pair/{req['id']}", headers=self.origin).json()["token"]
-        self.auth = {**self.origin, "Authorization": f"Bearer {self.token}"}
-
-    def stop(self) -> None:
-        self.server.shutdown()
+from hardtools import EXPECTED_SECTIONS, FIGURES, ROOT, LiveCompanion
 
 
 @pytest.fixture(scope="module")

@@ -16,26 +16,9 @@ import time
 
 import requests
 
-from conftest import FIGURES
+from hardtools import FIGURES, pair_with_cli, start_serve
 
 KILLS = 8
-
-
-def _start(env):
-    proc = subprocess.Popen([sys.executable, "-m", "companion", "serve", "--port", "0"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    port = int(re.search(r":(\d+)", proc.stdout.readline()).group(1))
-    base = f"http://127.0.0.1:{port}"
-    s = requests.Session()
-    s.trust_env = False
-    deadline = time.time() + 60
-    while True:
-        try:
-            s.get(f"{base}/v1/health", timeout=2)
-            return proc, base, s
-        except requests.ConnectionError:
-            assert time.time() < deadline, "companion did not come back"
-            time.sleep(0.1)
 
 
 def _writer(base, headers, acked, stop, kind):
@@ -70,13 +53,8 @@ def _writer(base, headers, acked, stop, kind):
 def test_acknowledged_writes_survive_sigkill(tmp_path):
     env = {**os.environ, "FEEDLENS_HOME": str(tmp_path / "home"), "FEEDLENS_PASSPHRASE": "crash-test-passphrase"}
     env.pop("FEEDLENS_PASSPHRASE_FILE", None)
-    proc, base, s = _start(env)
-    origin = {"Origin": "chrome-extension://crashtest"}
-    req = s.post(f"{base}/v1/pair/request", json={"extension_id": "crashtest", "name": "crash"}, headers=origin).json()
-    subprocess.run([sys.executable, "-m", "companion", "pair", "approve", req["code"]], env=env, check=True,
-                   capture_output=True, timeout=120)
-    token = s.get(f"{base}/v1/pair/{req['id']}", headers=origin).json()["token"]
-    headers = {**origin, "Authorization": f"Bearer {token}"}
+    proc, base, s = start_serve(env)
+    headers = pair_with_cli(s, base, env, "crashtest")
     acked = {"profile": [], "feedback": [], "seen": 0}
     rng = random.Random(1234)
     for _ in range(KILLS):
@@ -92,7 +70,7 @@ def test_acknowledged_writes_survive_sigkill(tmp_path):
         stop.set()
         for w in writers:
             w.join(30)
-        proc, base, s = _start(env)
+        proc, base, s = start_serve(env)
         export = s.get(f"{base}/v1/export", headers=headers, timeout=30)
         assert export.status_code == 200, export.text
         doc = export.json()

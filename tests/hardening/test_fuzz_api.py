@@ -11,7 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 
 from companion.api.openapi import document
-from conftest import FIGURES
+from hardtools import FIGURES
 
 SCHEMA = schemathesis.openapi.from_dict(document())
 OPERATIONS = [op.ok() for op in SCHEMA.get_all_operations()]

@@ -7,7 +7,7 @@ import http.client
 import logging
 import secrets
 
-from conftest import FIGURES, LiveCompanion
+from hardtools import FIGURES, LiveCompanion
 
 MARKER = "hostilemarker5521"
 POSTS = {"site": "x", "posts": [{"id": "1", "text": f"private {MARKER} words", "author": f"@{MARKER}"}]}

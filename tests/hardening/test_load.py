@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from conftest import FIGURES
+from hardtools import FIGURES
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from loadgen import run_load  # noqa: E402

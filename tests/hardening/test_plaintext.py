@@ -5,16 +5,10 @@ ciphertext — not in the data directory, the logs, or temporary files."""
 from __future__ import annotations
 
 import os
-import re
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import requests
-
-from conftest import FIGURES
+from hardtools import FIGURES, pair_with_cli, start_serve
 
 MARKERS = {
     "mute": "mutemarkerqv81",
@@ -45,26 +39,9 @@ def test_no_marker_string_reaches_any_file_in_plaintext(tmp_path):
     env = {**os.environ, "FEEDLENS_HOME": str(home), "FEEDLENS_PASSPHRASE": "plaintext-test-passphrase",
            "TMPDIR": str(tmp)}
     with open(log, "w") as logfile:
-        proc = subprocess.Popen([sys.executable, "-m", "companion", "-v", "serve", "--port", "0"], env=env,
-                                stdout=subprocess.PIPE, stderr=logfile, text=True)
+        proc, base, s = start_serve(env, "-v", stderr=logfile)
         try:
-            port = int(re.search(r":(\d+)", proc.stdout.readline()).group(1))
-            base = f"http://127.0.0.1:{port}"
-            s = requests.Session()
-            s.trust_env = False
-            for _ in range(300):
-                try:
-                    s.get(f"{base}/v1/health", timeout=2)
-                    break
-                except requests.ConnectionError:
-                    time.sleep(0.1)
-            origin = {"Origin": "chrome-extension://plaintexttest"}
-            req = s.post(f"{base}/v1/pair/request", headers=origin,
-                         json={"extension_id": "plaintexttest", "name": MARKERS["pairing"]}).json()
-            subprocess.run([sys.executable, "-m", "companion", "pair", "approve", req["code"]], env=env, check=True,
-                           capture_output=True, timeout=120)
-            token = s.get(f"{base}/v1/pair/{req['id']}", headers=origin).json()["token"]
-            h = {**origin, "Authorization": f"Bearer {token}"}
+            h = pair_with_cli(s, base, env, "plaintexttest", name=MARKERS["pairing"])
             doc = s.get(f"{base}/v1/profile", headers=h).json()
             doc["mutes"]["words"] = [MARKERS["mute"]]
             doc["topics"] = [{"text": MARKERS["topic"], "action": "collapse"}]

@@ -16,11 +16,11 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
+
+from hardtools import pair_with_cli, start_serve
 
 HERE = Path(__file__).resolve().parent
 LOOPBACK = re.compile(r"127\.\d+\.\d+\.\d+|'localhost'|::1|^'/|\('/|AF_UNIX")
@@ -70,28 +70,9 @@ def test_cli_analyze_makes_no_outbound_attempt(tmp_path):
 def test_server_makes_no_outbound_attempt(tmp_path):
     log = tmp_path / "egress.jsonl"
     env = _env(tmp_path, log)
-    proc = subprocess.Popen(_feedlens("serve", "--port", "0"), env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc, base, session = start_serve(env)
     try:
-        port = int(re.search(r":(\d+)", proc.stdout.readline()).group(1))
-        base = f"http://127.0.0.1:{port}"
-        session = requests.Session()
-        session.trust_env = False  # no proxies: straight to loopback
-        deadline = time.time() + 60
-        while True:
-            try:
-                session.get(f"{base}/v1/health", timeout=2)
-                break
-            except requests.ConnectionError:
-                assert time.time() < deadline
-                time.sleep(0.2)
-        origin = {"Origin": "chrome-extension://egresstest"}
-        req = session.post(f"{base}/v1/pair/request", json={"extension_id": "egresstest", "name": "t"},
-                           headers=origin).json()
-        subprocess.run(_feedlens("pair", "approve", req["code"]), env=env, check=True, timeout=120,
-                       capture_output=True)
-        token = session.get(f"{base}/v1/pair/{req['id']}", headers=origin).json()["token"]
-        auth = {**origin, "Authorization": f"Bearer {token}"}
+        auth = pair_with_cli(session, base, env, "egresstest")
         posts = [{"id": "1", "text": "Bom dia a todos! https://example.com @friend"}, {"id": "2", "text": "今天天气真好"}]
         r = session.post(f"{base}/v1/analyze", json={"site": "x", "posts": posts, "translate": True}, headers=auth)
         assert r.status_code == 200
@@ -112,3 +93,27 @@ def test_cli_works_in_a_network_namespace_with_only_loopback(tmp_path):
     out = subprocess.run(cmd, env=_env(tmp_path, log), capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert [v["lang"] for v in json.loads(out.stdout)["verdicts"]] == ["pt", "en"]
+
+
+def _tiny_spam_set(path: Path) -> Path:
+    rows = [("WINNER!! Claim your free prize now, call 0800", "spam"), ("Are we still on for lunch?", "ham"),
+            ("URGENT: your account won cash, text WIN to 80082", "spam"), ("See you at the station at 6", "ham"),
+            ("Free entry in a weekly competition, reply now", "spam"), ("Thanks for dinner last night", "ham")] * 4
+    path.write_text("\n".join(json.dumps({"text": t, "label": lab}) for t, lab in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_translate_train_and_eval_make_no_outbound_attempt(tmp_path):
+    log = tmp_path / "egress.jsonl"
+    env = _env(tmp_path, log)
+    data = _tiny_spam_set(tmp_path / "spam.jsonl")
+    runs = [
+        _feedlens("translate", "--from", "pt", "--to", "en", "Bom dia a todos!"),
+        _feedlens("train", "--task", "spam", "--data", str(data), "--val", str(data), "--out", str(tmp_path / "heads"),
+                  "--quiet"),
+        _feedlens("eval", "--task", "spam", "--data", str(data), "--json"),
+    ]
+    for cmd in runs:
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+        assert out.returncode == 0, (cmd, out.stderr[-2000:])
+    assert _non_loopback(log) == []
