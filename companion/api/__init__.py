@@ -25,8 +25,13 @@ def read_json(what: str = "request body") -> Any:
         raise InvalidRequest(f"the {what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
 
 
-def register(app: Flask) -> None:
+def blueprint_modules() -> tuple[Any, ...]:
+    """Every API area's module. Importing one also describes its routes in the OpenAPI document."""
     from companion.api import analyze, feedback, health, openapi, pair, privacy, profile, status, stubs, translate
 
-    for module in (health, openapi, pair, status, analyze, translate, profile, feedback, privacy, stubs):
+    return (health, openapi, pair, status, analyze, translate, profile, feedback, privacy, stubs)
+
+
+def register(app: Flask) -> None:
+    for module in blueprint_modules():
         app.register_blueprint(module.bp)

@@ -98,7 +98,10 @@ def describe(path: str, method: str, operation: dict[str, Any]) -> None:
 
 
 def document() -> dict[str, Any]:
+    from companion.api import blueprint_modules
     from companion.api.stubs import PLANNED
+
+    blueprint_modules()  # the document is whole whatever was imported before
 
     paths = dict(PATHS)
     for path, (methods, what) in PLANNED.items():

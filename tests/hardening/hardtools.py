@@ -36,6 +36,10 @@ class LiveCompanion:
         self.session.trust_env = False
         self.ext_id = "hardeningext"
         self.origin = {"Origin": f"chrome-extension://{self.ext_id}"}
+        self.pair()
+
+    def pair(self) -> None:
+        """(Re-)pair the test extension: after an erase that dropped pairings, for instance."""
         req = self.session.post(f"{self.base}/v1/pair/request", headers=self.origin,
                                 json={"extension_id": self.ext_id, "name": "hardening"}).json()
         self.services.pairing.approve(req["code"])
