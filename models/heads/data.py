@@ -63,6 +63,7 @@ class SetSpec:
     holdout: float = 0.1
     licence: str = ""
     notes: str = field(default="")
+    train_skip_langs: tuple[str, ...] = ()
 
 
 def _ident(task: str) -> Callable[[str], str | None]:
@@ -71,29 +72,32 @@ def _ident(task: str) -> Callable[[str], str | None]:
 
 
 SETS: dict[str, SetSpec] = {s.name: s for s in (
-    SetSpec("tweeteval-sentiment", {"sentiment": _ident("sentiment")}, 4000, 2000,
+    SetSpec("tweeteval-sentiment", {"sentiment": _ident("sentiment")}, 12000, 2000,
             licence="TweetEval: no restrictions stated by the repo; SemEval-2017 4A tweets (Twitter ToS)",
             notes="train is the reconstructed SemEval-2017 4A set (official train text is missing)"),
     SetSpec("xlmt-sentiment", {"sentiment": _ident("sentiment")}, 14712, 2592,
-            licence="Apache-2.0 (cardiffnlp/xlm-t); cite the UMSAB source sets"),
+            licence="Apache-2.0 (cardiffnlp/xlm-t); cite the UMSAB source sets",
+            notes="English train rows not used: they are TweetEval sentiment tweets (1,430 of its 2,000 val "
+                  "tweets are among them) and may include its held-out test; English comes from tweeteval-sentiment",
+            train_skip_langs=("en",)),
     SetSpec("reviews-sentiment-zh", {"sentiment": _ident("sentiment")}, 1000, 800,
             licence="no licence file (SophonPlus/ChineseNlpCorpus)",
             notes="Chinese hotel and food-delivery reviews, negative/positive only"),
-    SetSpec("tweeteval-offensive", {"offensive": _ident("offensive")}, 8000, 1324,
+    SetSpec("tweeteval-offensive", {"offensive": _ident("offensive")}, 11916, 1324,
             licence="TweetEval / OLID: no restrictions stated by the repo (Twitter ToS)"),
-    SetSpec("cold-offensive-zh", {"offensive": _ident("offensive")}, 3000, 1500,
+    SetSpec("cold-offensive-zh", {"offensive": _ident("offensive")}, 6000, 1500,
             licence="Apache-2.0 (thu-coai/COLDataset)"),
-    SetSpec("germeval-offensive-de", {"offensive": _ident("offensive")}, 1500, 500, has_val=False,
+    SetSpec("germeval-offensive-de", {"offensive": _ident("offensive")}, 4600, 500, has_val=False,
             licence="CC BY 4.0 (uds-lsv/GermEval-2018-Data)"),
     SetSpec("davidson-hate", {
         "offensive": lambda r: "not-offensive" if r == "neither" else "offensive",
-        "hate": lambda r: "hate" if r == "hate" else "not-hate"}, 1500, 800, has_val=False,
+        "hate": lambda r: "hate" if r == "hate" else "not-hate"}, 5000, 800, has_val=False,
         licence="MIT (t-davidson/hate-speech-and-offensive-language); tweets under Twitter ToS",
         notes="hate -> hate; offensive and hate -> offensive; neither -> not-*"),
-    SetSpec("mlma-hate", {"offensive": _mlma_offensive, "hate": _mlma_hate}, 1500, 800, has_val=False,
+    SetSpec("mlma-hate", {"offensive": _mlma_offensive, "hate": _mlma_hate}, 4000, 800, has_val=False,
             licence="MIT (HKUST-KnowComp/MLMA_hate_speech)",
             notes="en/fr/ar; 'normal' -> not-offensive, other hostility -> offensive; 'hateful' in label -> hate"),
-    SetSpec("tweeteval-hate", {"hate": _ident("hate")}, 3000, 999,
+    SetSpec("tweeteval-hate", {"hate": _ident("hate")}, 8993, 999,
             licence="TweetEval / HatEval-2019: no restrictions stated by the repo (Twitter ToS)"),
     SetSpec("sms-spam", {"spam": _ident("spam")}, 2000, 557,
             licence="UCI SMS Spam Collection: free, no-warranty; cite Almeida et al. 2011"),
