@@ -70,10 +70,13 @@ def train(task: str | None, data: tuple[Path, ...], val: Path | None, out: Path 
         if all_:
             if task or data or val:
                 raise click.UsageError("--all trains every head from the shared data; drop --task/--data/--val")
-            from bench.train_heads import CACHE, RESULTS
+            # Embeddings are cached (keyed by encoder fingerprint and text hash) so a rerun is quick;
+            # the experiments table comes from bench/train_heads.py when it has been run.
+            cache = Path(os.environ.get("FEEDLENS_EMB_CACHE", models_dir(cfg) / "embedding-cache"))
+            results = REPO / "bench" / "results" / "heads_experiments.json"
             target = out or REPO / "models" / "heads"
-            exp = json.loads(RESULTS.read_text()) if RESULTS.is_file() else None
-            reports = tr.train_all(data_root or _shared_data(), enc, target, cache_dir=CACHE,
+            exp = json.loads(results.read_text()) if results.is_file() else None
+            reports = tr.train_all(data_root or _shared_data(), enc, target, cache_dir=cache,
                                    progress=None if quiet else (lambda m: click.echo(m, err=True)))
             from models.heads.card import write_card
             write_card(REPO / "models" / "cards" / "heads.md", reports, enc.fingerprint, exp)
