@@ -83,13 +83,6 @@ class NotFound(FeedlensError):
     status = 404
 
 
-class NotImplementedYet(FeedlensError):
-    """An endpoint of the design that is not built yet."""
-
-    code = "not_implemented"
-    status = 501
-
-
 def error_body(exc: BaseException) -> tuple[dict[str, Any], int]:
     """Render any Feedlens-family error (or anything with ``status``/``code``) as the JSON shape."""
     status = int(getattr(exc, "status", 500) or 500)

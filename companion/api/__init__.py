@@ -27,9 +27,9 @@ def read_json(what: str = "request body") -> Any:
 
 def blueprint_modules() -> tuple[Any, ...]:
     """Every API area's module. Importing one also describes its routes in the OpenAPI document."""
-    from companion.api import analyze, feedback, health, openapi, pair, privacy, profile, status, stubs, translate
+    from companion.api import analyze, feedback, health, openapi, pair, privacy, profile, status, translate
 
-    return (health, openapi, pair, status, analyze, translate, profile, feedback, privacy, stubs)
+    return (health, openapi, pair, status, analyze, translate, profile, feedback, privacy)
 
 
 def register(app: Flask) -> None:

@@ -59,7 +59,7 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
 def _errors(*codes: int) -> dict[str, Any]:
     text = {400: "invalid request", 401: "missing, wrong or revoked token", 403: "web-page origin",
             404: "not found", 413: "too large", 421: "foreign Host header", 429: "rate limited",
-            501: "not built yet", 503: "model or vault unavailable"}
+            409: "conflict", 502: "download failed", 503: "model or vault unavailable"}
     return {str(c): {"description": text[c], **_json({"$ref": "#/components/schemas/Error"})} for c in codes}
 
 
@@ -93,23 +93,14 @@ PATHS: dict[str, dict[str, Any]] = {
 
 
 def describe(path: str, method: str, operation: dict[str, Any]) -> None:
-    """Add one operation (used by blueprints that land later, and by the planned-endpoint stubs)."""
+    """Add one operation; each API area describes its own routes beside their code."""
     PATHS.setdefault(path, {})[method.lower()] = operation
 
 
 def document() -> dict[str, Any]:
     from companion.api import blueprint_modules
-    from companion.api.stubs import PLANNED
 
     blueprint_modules()  # the document is whole whatever was imported before
-
-    paths = dict(PATHS)
-    for path, (methods, what) in PLANNED.items():
-        for method in methods:
-            paths.setdefault(f"/v1{path}", {}).setdefault(method.lower(), {
-                "summary": f"Planned: answers 501 until {what} lands",
-                "responses": {**_errors(501, *_GUARDED)},
-            })
     return {
         "openapi": "3.0.3",
         "info": {"title": "Feedlens companion API", "version": __version__,
@@ -120,7 +111,7 @@ def document() -> dict[str, Any]:
             "schemas": {"Error": ERROR, "Verdict": VERDICT},
         },
         "security": [{"bearer": []}],
-        "paths": paths,
+        "paths": dict(PATHS),
     }
 
 

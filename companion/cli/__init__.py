@@ -26,23 +26,12 @@ def cli(verbose: int) -> None:
 
 
 def _register() -> None:
-    from companion.cli import analyze, models, pair, serve, status, train, translate, vault
+    from companion.cli import analyze, models, pair, serve, settings, status, train, translate, vault
 
-    cli.add_command(serve.serve)
-    cli.add_command(serve.tray)
-    cli.add_command(status.status)
-    cli.add_command(analyze.analyze)
-    cli.add_command(pair.pair)
-    cli.add_command(models.models)
-    from companion.cli import settings
-
-    cli.add_command(settings.settings)
-    cli.add_command(train.train)
-    cli.add_command(train.eval_)
-    cli.add_command(translate.translate)
-    cli.add_command(vault.export)
-    cli.add_command(vault.erase)
-    cli.add_command(vault.vault_group)
+    for command in (serve.serve, serve.tray, status.status, analyze.analyze, translate.translate, pair.pair,
+                    models.models, train.train, train.eval_, settings.settings, vault.export, vault.erase,
+                    vault.vault_group):
+        cli.add_command(command)
 
 
 _register()

@@ -15,11 +15,3 @@ def test_errors_of_every_layer_render_the_same_shape(exc, status, code):
     body, got = error_body(exc)
     assert got == status
     assert body == {"ok": False, "error": exc.message, "code": code, "status": status, "errors": []}
-
-
-def test_planned_endpoints_say_501_behind_the_token(ext, client):
-    from helpers import BASE, assert_error
-
-    assert_error(client.get("/v1/stats", base_url=BASE), 401)
-    if ext.get("/v1/stats").status_code == 501:
-        assert "not available in this build yet" in assert_error(ext.get("/v1/stats"), 501)["error"]

@@ -42,7 +42,7 @@ def test_fuzzed_requests_never_5xx_or_hang(live, operation, mode):
         _STATS["by_status"][response.status_code] = _STATS["by_status"].get(response.status_code, 0) + 1
         key = f"{case.method.upper()} {operation.path} {response.status_code}"
         _STATS["by_operation"][key] = _STATS["by_operation"].get(key, 0) + 1
-        assert response.status_code < 500 or response.status_code in (501, 503), (
+        assert response.status_code < 500 or response.status_code == 503, (
             case.method, case.path, case.body, response.status_code, response.text[:300])
         if response.status_code >= 400:
             body = response.json()
@@ -64,8 +64,8 @@ def test_fuzzing_reached_its_volume_and_companion_still_healthy(live):
     FIGURES["API fuzzing (schemathesis, from /v1/openapi.json)"] = {
         "operations fuzzed": len(OPERATIONS),
         "requests sent": _STATS["requests"],
-        "5xx answers (other than 501/503 planned or unavailable)": sum(
-            n for s, n in _STATS["by_status"].items() if s >= 500 and s not in (501, 503)),
+        "5xx answers (other than 503: model or vault unavailable)": sum(
+            n for s, n in _STATS["by_status"].items() if s >= 500 and s != 503),
         "answers by status": dict(sorted(_STATS["by_status"].items())),
         "answers by operation and status": dict(sorted(_STATS["by_operation"].items())),
         "slowest answer (s)": _STATS["slowest_s"],
