@@ -14,17 +14,12 @@ plaintext token is ever written anywhere.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
-import json
-import os
 import secrets
 import threading
 import time
 import uuid
-from pathlib import Path
-from typing import Any, Iterator, Protocol
+from typing import Any, Protocol
 
 from companion.errors import InvalidRequest, NotFound, RateLimited
 
@@ -60,87 +55,61 @@ class PairingStore(Protocol):
     def requests(self) -> list[dict[str, Any]]: ...
 
 
-class FilePairingStore:
-    """Interim store: one JSON file (0600) under the data dir, locked across processes.
+class MemoryPairingStore:
+    """Pairings while the vault is locked: in this process's memory only, never on disk."""
 
-    Holds token *hashes*, extension ids and names only; replaced by the vault.
-    """
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self._thread_lock = threading.Lock()
-
-    @contextlib.contextmanager
-    def _locked(self, write: bool) -> Iterator[dict[str, Any]]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = self.path.with_suffix(".lock")
-        with self._thread_lock, open(lock_path, "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                data = {"pairings": [], "requests": []}
-                if self.path.exists():
-                    data = json.loads(self.path.read_text(encoding="utf-8"))
-                yield data
-                if write:
-                    tmp = self.path.with_suffix(".tmp")
-                    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                        json.dump(data, fh)
-                        fh.flush()
-                        os.fsync(fh.fileno())
-                    os.replace(tmp, self.path)
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pairings: list[dict[str, Any]] = []
+        self._requests: dict[str, dict[str, Any]] = {}
 
     def add(self, pairing: dict[str, Any]) -> None:
-        with self._locked(write=True) as data:
-            data["pairings"].append({**pairing, "revoked": False, "last_used": None})
+        with self._lock:
+            self._pairings = [p for p in self._pairings if p["id"] != pairing["id"]]
+            self._pairings.append({**pairing, "revoked": False, "last_used": None})
 
     def list(self) -> list[dict[str, Any]]:
-        with self._locked(write=False) as data:
-            return [{k: v for k, v in p.items() if k != "token_hash"} for p in data["pairings"]]
+        with self._lock:
+            return [{k: v for k, v in p.items() if k != "token_hash"} for p in self._pairings]
 
     def find_by_token_hash(self, token_hash: str) -> dict[str, Any] | None:
-        with self._locked(write=False) as data:
-            for p in data["pairings"]:
+        with self._lock:
+            for p in self._pairings:
                 if not p["revoked"] and secrets.compare_digest(p["token_hash"], token_hash):
                     return {k: v for k, v in p.items() if k != "token_hash"}
         return None
 
     def revoke(self, pairing_id: str) -> bool:
-        with self._locked(write=True) as data:
-            for p in data["pairings"]:
+        with self._lock:
+            for p in self._pairings:
                 if p["id"] == pairing_id and not p["revoked"]:
                     p["revoked"] = True
                     return True
         return False
 
     def touch(self, pairing_id: str) -> None:
-        with self._locked(write=True) as data:
-            for p in data["pairings"]:
+        with self._lock:
+            for p in self._pairings:
                 if p["id"] == pairing_id:
                     p["last_used"] = time.time()
 
     def request_add(self, request: dict[str, Any]) -> None:
-        with self._locked(write=True) as data:
-            now = time.time()
-            # Forget requests that ended long ago so the file does not grow without bound.
-            data["requests"] = [r for r in data["requests"] if r["expires_at"] > now - 3600]
-            data["requests"].append(request)
+        with self._lock:
+            self._requests[request["id"]] = dict(request)
 
     def request_get(self, request_id: str) -> dict[str, Any] | None:
-        with self._locked(write=False) as data:
-            return next((dict(r) for r in data["requests"] if r["id"] == request_id), None)
+        with self._lock:
+            req = self._requests.get(request_id)
+            return dict(req) if req else None
 
     def request_update(self, request_id: str, **fields: Any) -> None:
-        with self._locked(write=True) as data:
-            for r in data["requests"]:
-                if r["id"] == request_id:
-                    r.update(fields)
+        with self._lock:
+            if request_id in self._requests:
+                self._requests[request_id].update(fields)
 
     def requests(self) -> list[dict[str, Any]]:
-        with self._locked(write=False) as data:
-            return [dict(r) for r in data["requests"]]
+        with self._lock:
+            return [dict(r) for r in self._requests.values()]
 
 
 class PairingService:

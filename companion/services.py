@@ -11,14 +11,14 @@ import logging
 import platform
 import re
 import threading
-from collections import OrderedDict
 import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 from companion import __version__
 from companion.config import models_dir
-from companion.pairing import PairingService
+from companion.pairing import MemoryPairingStore, PairingService
 from companion.pipeline.analyze import Analyzer
 from companion.pipeline.types import Post, Verdict
 from companion.resources import serving_models_dir
@@ -63,63 +63,6 @@ def _reason_label(reason: dict[str, Any]) -> str:
     kind = str(reason.get("kind", "other"))
     detail = reason.get("category") or reason.get("topic")
     return f"{kind}:{detail}" if detail else kind
-
-
-class MemoryPairingStore:
-    """Pairings while the vault is locked: in this process's memory only, never on disk."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pairings: list[dict[str, Any]] = []
-        self._requests: dict[str, dict[str, Any]] = {}
-
-    def add(self, pairing: dict[str, Any]) -> None:
-        with self._lock:
-            self._pairings = [p for p in self._pairings if p["id"] != pairing["id"]]
-            self._pairings.append({**pairing, "revoked": False, "last_used": None})
-
-    def list(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [{k: v for k, v in p.items() if k != "token_hash"} for p in self._pairings]
-
-    def find_by_token_hash(self, token_hash: str) -> dict[str, Any] | None:
-        with self._lock:
-            for p in self._pairings:
-                if not p["revoked"] and p["token_hash"] == token_hash:
-                    return {k: v for k, v in p.items() if k != "token_hash"}
-        return None
-
-    def revoke(self, pairing_id: str) -> bool:
-        with self._lock:
-            for p in self._pairings:
-                if p["id"] == pairing_id and not p["revoked"]:
-                    p["revoked"] = True
-                    return True
-        return False
-
-    def touch(self, pairing_id: str) -> None:
-        with self._lock:
-            for p in self._pairings:
-                if p["id"] == pairing_id:
-                    p["last_used"] = time.time()
-
-    def request_add(self, request: dict[str, Any]) -> None:
-        with self._lock:
-            self._requests[request["id"]] = dict(request)
-
-    def request_get(self, request_id: str) -> dict[str, Any] | None:
-        with self._lock:
-            req = self._requests.get(request_id)
-            return dict(req) if req else None
-
-    def request_update(self, request_id: str, **fields: Any) -> None:
-        with self._lock:
-            if request_id in self._requests:
-                self._requests[request_id].update(fields)
-
-    def requests(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [dict(r) for r in self._requests.values()]
 
 
 class Services:
