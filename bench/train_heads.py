@@ -99,6 +99,15 @@ def _variants(task: str) -> list[tuple[str, HeadConfig]]:
               ("mlp 256 alpha=3 + script, 3 seeds", HeadConfig("mlp", hidden=256, alpha=3.0, features=["script"], ensemble=3)),
               ("mlp 256 alpha=3 + vader + emoji + script",
                HeadConfig("mlp", hidden=256, alpha=3.0, features=["vader", "emoji", "script"]))]
+    # A logistic regression over word/char n-grams whose logits are added to the MLP's.
+    if task == "offensive":
+        v += [(f"mlp 256 alpha=1 + n-gram lr C={c:g}", HeadConfig("mlp", hidden=256, alpha=1.0, lexical_C=c))
+              for c in (1.0, 3.0, 10.0)]
+        v += [("mlp 256 alpha=1, 3 seeds + n-gram lr C=3", HeadConfig("mlp", hidden=256, alpha=1.0, ensemble=3, lexical_C=3.0))]
+    if task == "sentiment":
+        v += [(f"mlp 256 alpha=1 + vader + emoji, 5 seeds + n-gram lr C={c:g}",
+               HeadConfig("mlp", hidden=256, alpha=1.0, features=["vader", "emoji"], ensemble=5, lexical_C=c))
+              for c in (0.3, 1.0)]
     del base
     return v
 

@@ -25,8 +25,8 @@ import numpy as np
 
 from models.errors import InvalidInput, ModelUnavailable
 from models.heads.data import TASK_LABELS, Row, read_labelled
-from models.heads.features import extra_features
-from models.heads.format import Calibration, Head, softmax
+from models.heads.features import extra_features, lexical_grams
+from models.heads.format import Calibration, Head, Lexical, softmax
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +146,7 @@ class HeadConfig:
     features: list[str] = field(default_factory=list)
     seed: int = 17
     ensemble: int = 1  # mlp only: average the logits of this many seeds (folded into one wider MLP)
+    lexical_C: float = 0.0  # > 0: add a logistic regression over word/char n-grams (this C); logits summed
 
 
 def sample_weights(labels: Sequence[str], langs: Sequence[str], cfg: HeadConfig) -> np.ndarray:
@@ -216,9 +217,28 @@ def fit_head(task: str, emb: np.ndarray, texts: list[str], labels: list[str], la
         raise InvalidInput(f"unknown head kind {cfg.kind!r}; use lr or mlp")
     classes = list(clf.classes_)
     W, b = _expand_outputs(W, b, classes, len(names))
+    lexical = fit_lexical(texts, y, sw, cfg.lexical_C, len(names)) if cfg.lexical_C > 0 else None
     return Head(task=task, labels=list(names), weights=W, biases=b, mean=mean.astype(np.float32),
                 scale=scale.astype(np.float32), features=list(cfg.features), embedding_dim=int(emb.shape[1]),
-                encoder_fingerprint=fingerprint, training={"config": asdict(cfg)})
+                encoder_fingerprint=fingerprint, training={"config": asdict(cfg)}, lexical=lexical)
+
+
+def fit_lexical(texts: list[str], y: np.ndarray, sw: np.ndarray, C: float, k: int, min_df: int = 3) -> Lexical:
+    """Logistic regression over the presence of n-grams seen in >= ``min_df`` training posts."""
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import normalize
+
+    cv = CountVectorizer(analyzer=lexical_grams, binary=True, min_df=min_df)
+    X = normalize(cv.fit_transform(texts).astype(np.float64))
+    clf = LogisticRegression(C=C, max_iter=3000)
+    clf.fit(X, y, sample_weight=sw)
+    vocab = [""] * len(cv.vocabulary_)
+    for g, i in cv.vocabulary_.items():
+        vocab[i] = g
+    W, b = _expand_outputs([clf.coef_.T.astype(np.float32)], [clf.intercept_.astype(np.float32)],
+                           list(clf.classes_), k)
+    return Lexical(vocab, W[0], b[0])
 
 
 def _expand_outputs(W: list[np.ndarray], b: list[np.ndarray], classes: list[int],
@@ -381,7 +401,7 @@ def finish_head(head: Head, emb: np.ndarray, texts: list[str], labels: list[str]
 #: Chosen on validation data (see models/cards/heads.md and the experiments in bench/train_heads.py).
 CONFIGS: dict[str, dict[str, Any]] = {
     "sentiment": {"kind": "mlp", "hidden": 256, "alpha": 1.0, "features": ["vader", "emoji"], "ensemble": 5},
-    "offensive": {"kind": "mlp", "hidden": 256, "alpha": 1.0},
+    "offensive": {"kind": "mlp", "hidden": 256, "alpha": 1.0, "lexical_C": 3.0},
     "hate": {"kind": "mlp", "hidden": 256, "alpha": 1.0},
     "spam": {"kind": "lr", "C": 3.0, "features": ["vader", "emoji", "script"]},
 }

@@ -12,6 +12,7 @@ All are cheap (pure Python, no model) and serve without sklearn or torch.
 from __future__ import annotations
 
 import math
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -90,4 +91,25 @@ def extra_features(texts: list[str], names: list[str]) -> np.ndarray:
                 if found:
                     out[i, col + 1] = sia.polarity_scores(" ".join(found))["compound"]
             col += FEATURE_SIZES[name]
+    return out
+
+
+# Lexical n-grams for a head's optional linear bag-of-n-grams part (see models.heads.format.Lexical).
+# The frozen encoder blurs the exact swear words and slurs that offensive-language labels hinge on;
+# a sparse linear model over words, word pairs and character 4-grams sees them directly.
+_LEX_TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+_LEX_URL = re.compile(r"https?://\S+")
+_LEX_USER = re.compile(r"@\w+")
+
+
+def lexical_grams(text: str) -> list[str]:
+    """Lower-cased words, adjacent word pairs and character 4-grams (prefixed ``#``) of ``text``.
+
+    URLs and @mentions are folded to ``url`` / ``@user``. No gram contains a newline.
+    """
+    t = _LEX_USER.sub(" @user ", _LEX_URL.sub(" url ", text.lower()))
+    words = _LEX_TOKEN.findall(t)
+    out = words + [a + " " + b for a, b in zip(words, words[1:])]
+    s = " " + " ".join(words) + " "
+    out += ["#" + s[i:i + 4] for i in range(len(s) - 3)]
     return out

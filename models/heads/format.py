@@ -10,6 +10,9 @@ possibly empty) and ``meta``: a JSON string with ``format``, ``task``, ``labels`
 (feature groups after the embedding), ``embedding_dim``, ``calibration`` (``{"kind": "temperature",
 "T": t}`` or ``{"kind": "isotonic"}``), ``threshold`` (binary decision threshold on the calibrated
 positive probability), ``encoder_fingerprint`` and ``training`` (data, metrics, settings).
+Optional (absent in older files, which load unchanged): ``lex_vocab`` (the n-grams, one string
+joined by newlines), ``lex_W`` and ``lex_b``: a linear bag-of-n-grams model whose logits are added
+to the dense layers' logits (see :class:`Lexical`).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from models.errors import InvalidInput, ModelUnavailable
-from models.heads.features import FEATURE_SIZES, extra_features
+from models.heads.features import FEATURE_SIZES, extra_features, lexical_grams
 
 FORMAT_VERSION = 1
 
@@ -63,6 +66,30 @@ class Calibration:
 
 
 @dataclass
+class Lexical:
+    """Linear model over the presence of n-grams (:func:`lexical_grams`), L2-normalised per post.
+
+    ``W`` is (len(vocab), n_labels); ``b`` (n_labels,). A post's logits are
+    ``sum(W[present]) / sqrt(len(present)) + b``, exactly sklearn's ``normalize(binary counts) @ W + b``.
+    """
+
+    vocab: list[str]
+    W: np.ndarray
+    b: np.ndarray
+    _index: dict[str, int] | None = field(default=None, repr=False, compare=False)
+
+    def logits(self, texts: list[str]) -> np.ndarray:
+        if self._index is None:
+            self._index = {g: i for i, g in enumerate(self.vocab)}
+        out = np.tile(np.asarray(self.b, np.float32), (len(texts), 1))
+        for r, text in enumerate(texts):
+            present = sorted({self._index[g] for g in lexical_grams(text) if g in self._index})
+            if present:
+                out[r] += self.W[present].sum(axis=0) / np.sqrt(len(present))
+        return out
+
+
+@dataclass
 class Head:
     """A dense classifier over ``[embedding, extra features]`` with calibration."""
 
@@ -78,6 +105,7 @@ class Head:
     calibration: Calibration = field(default_factory=Calibration)
     threshold: float = 0.5
     training: dict[str, Any] = field(default_factory=dict)
+    lexical: Lexical | None = None
 
     def inputs(self, embeddings: np.ndarray, texts: list[str]) -> np.ndarray:
         """Standardised input matrix for the first layer."""
@@ -95,6 +123,8 @@ class Head:
             h = h @ w + b
             if i < last:
                 h = np.maximum(h, 0.0)
+        if self.lexical is not None:
+            h = h + self.lexical.logits(texts)
         return h
 
     def predict_proba(self, embeddings: np.ndarray, texts: list[str]) -> np.ndarray:
@@ -124,6 +154,10 @@ class Head:
         arrays["scale"] = self.scale.astype(np.float32)
         arrays["cal_x"] = np.asarray(self.calibration.x, np.float32)
         arrays["cal_y"] = np.asarray(self.calibration.y, np.float32)
+        if self.lexical is not None:
+            arrays["lex_vocab"] = np.array("\n".join(self.lexical.vocab))
+            arrays["lex_W"] = np.asarray(self.lexical.W, np.float32)
+            arrays["lex_b"] = np.asarray(self.lexical.b, np.float32)
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp.npz")
@@ -146,6 +180,12 @@ def load_head(path: Path) -> Head:
             weights = [z[f"W{i}"] for i in range(n)]
             biases = [z[f"b{i}"] for i in range(n)]
             mean, scale, cal_x, cal_y = z["mean"], z["scale"], z["cal_x"], z["cal_y"]
+            lexical = None
+            if "lex_W" in z.files:
+                vocab = str(z["lex_vocab"]).split("\n")
+                lexical = Lexical(vocab, z["lex_W"], z["lex_b"])
+                if lexical.W.shape != (len(vocab), len(meta["labels"])):
+                    raise ValueError(f"lex_W has shape {lexical.W.shape}, expected ({len(vocab)}, {len(meta['labels'])})")
     except (OSError, ValueError, KeyError, json.JSONDecodeError) as e:
         raise ModelUnavailable(f"head file {path} is unreadable ({e}); retrain it with `feedlens train`") from e
     if meta.get("format") != FORMAT_VERSION:
@@ -159,4 +199,4 @@ def load_head(path: Path) -> Head:
                 scale=scale, features=list(meta["features"]), embedding_dim=int(meta["embedding_dim"]),
                 encoder_fingerprint=meta["encoder_fingerprint"],
                 calibration=Calibration(cal["kind"], float(cal.get("T", 1.0)), cal_x, cal_y),
-                threshold=float(meta.get("threshold", 0.5)), training=meta.get("training", {}))
+                threshold=float(meta.get("threshold", 0.5)), training=meta.get("training", {}), lexical=lexical)

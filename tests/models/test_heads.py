@@ -171,3 +171,38 @@ def test_extra_features_have_the_declared_widths_and_script_shares():
     assert emoji[0, 0] > 0 and emoji[0, 1] > 0 and not emoji[1].any()
     with pytest.raises(ValueError, match="known"):
         extra_features(["x"], ["nonsense"])
+
+
+def test_lexical_part_round_trips_and_adds_sklearn_equal_logits(tmp_path):
+    pytest.importorskip("sklearn")
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.preprocessing import normalize
+
+    from models.heads.features import lexical_grams
+    from models.train import fit_lexical
+
+    texts = ["you are an idiot", "what an idiot @bob", "lovely day http://x.y", "have a lovely day",
+             "idiot idiot", "a day out"] * 3
+    y = np.array([1, 1, 0, 0, 1, 0] * 3)
+    lex = fit_lexical(texts, y, np.ones(len(y)), C=3.0, k=2, min_df=2)
+    assert all("\n" not in g for g in lex.vocab) and lex.W.shape == (len(lex.vocab), 2)
+    cv = CountVectorizer(analyzer=lexical_grams, binary=True, vocabulary=lex.vocab)
+    probe = ["IDIOT!", "a lovely idiot day", "nothing known here", ""]
+    want = normalize(cv.transform(probe).astype(np.float64)) @ lex.W + lex.b
+    np.testing.assert_allclose(lex.logits(probe), want, rtol=1e-5, atol=1e-6)
+    assert lex.logits(["idiot"])[0, 1] > lex.logits(["lovely day"])[0, 1]
+
+    head = make_head("offensive", seed=2)
+    plain = head.logits(embeddings(len(probe)), probe)
+    head.lexical = lex
+    head.save(tmp_path / "o.npz")
+    back = load_head(tmp_path / "o.npz")
+    assert back.lexical is not None and back.lexical.vocab == lex.vocab
+    np.testing.assert_allclose(back.logits(embeddings(len(probe)), probe), plain + lex.logits(probe), rtol=1e-5)
+
+
+def test_head_file_without_lexical_arrays_loads_with_no_lexical_part(tmp_path):
+    make_head("spam", seed=4).save(tmp_path / "s.npz")
+    with np.load(tmp_path / "s.npz") as z:
+        assert not any(k.startswith("lex_") for k in z.files)
+    assert load_head(tmp_path / "s.npz").lexical is None
