@@ -12,10 +12,9 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify
 
-from companion.api import read_json
+from companion.api import check_batch, read_json
 from companion.api.openapi import _errors, _json, describe
 from companion.api.schemas import validate
-from companion.errors import TooLarge
 from companion.security import guard_blueprint
 
 bp = Blueprint("translate", __name__, url_prefix="/v1")
@@ -58,22 +57,12 @@ def translator():
     return current_app.extensions["feedlens"].translator()
 
 
-def check_limits(body: object, cfg: dict) -> None:
-    """413 for too many texts or a text over the limit (before the schema, which would say 400)."""
-    if not isinstance(body, dict) or not isinstance(body.get("texts"), list):
-        return
-    texts = body["texts"]
-    if len(texts) > cfg["max_texts_per_translate"]:
-        raise TooLarge(f"{len(texts)} texts in one request; send at most {cfg['max_texts_per_translate']}")
-    for i, text in enumerate(texts):
-        if isinstance(text, str) and len(text) > cfg["max_text_chars"]:
-            raise TooLarge(f"body.texts[{i}] has {len(text)} characters; the limit is {cfg['max_text_chars']}")
-
-
 @bp.post("/translate")
 def translate():
     body = read_json()
-    check_limits(body, current_app.config["FEEDLENS"])
+    cfg = current_app.config["FEEDLENS"]
+    if isinstance(body, dict):
+        check_batch(body.get("texts"), "body.texts", cfg["max_texts_per_translate"], cfg["max_text_chars"])
     validate(body, TRANSLATE_REQUEST, "translate request")
     src = body.get("from")
     detect = None
