@@ -25,12 +25,11 @@ def runtime_file(cfg: dict[str, Any]) -> Path:
 
 def running_companion(cfg: dict[str, Any]) -> dict[str, Any] | None:
     """``{pid, port}`` of a live companion started from this data dir, else ``None``."""
-    import os
+    from models.procs import pid_alive
 
     path = runtime_file(cfg)
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
-        os.kill(int(info["pid"]), 0)
-        return info
+        return info if pid_alive(int(info["pid"])) else None
     except (OSError, ValueError, KeyError, TypeError):
         return None
