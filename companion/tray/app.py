@@ -158,8 +158,9 @@ class TrayApp:
         state = self.controls.state()
         if state == self.state and not force:
             return
-        self.state = state
+        # The image first: whoever sees the new ``state`` (the menu, the test hook) sees its image too.
         self.icon.icon = icons.icon_image(state)
+        self.state = state
         self.icon.title = self.title()
         self.icon.update_menu()
         log.debug("tray state: %s", state)
