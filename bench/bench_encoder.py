@@ -139,7 +139,11 @@ def load_feedlens(models_dir: Path, info: dict[str, Any]) -> Callable[[list[str]
 
         heads = load_heads(encoder_fingerprint=enc.fingerprint)
         info["heads"] = f"committed heads {heads.tasks}"
-        return lambda texts: heads.predict(enc.embed(texts, batch_size=BATCH), texts)
+        from models import langid
+
+        # As /v1/analyze: language ID routes posts to the heads' language specialists.
+        return lambda texts: heads.predict(enc.features(texts, batch_size=BATCH), texts,
+                                           [r.lang for r in langid.detect_many(texts)])
     except Exception as exc:  # not trained yet, or trained on another build: same cost with random heads
         info["heads"] = f"random linear heads ({type(exc).__name__}: committed heads not usable)"
         rh = random_heads(np.random.default_rng(0))

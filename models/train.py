@@ -1,4 +1,4 @@
-"""Training task heads on frozen encoder embeddings (needs the ``train`` extra: scikit-learn).
+"""Training task heads on frozen encoder features (needs the ``train`` extra: scikit-learn).
 
     >>> from models.train import HeadConfig, fit_head, train_from_files
     >>> head, report = train_from_files("spam", [Path("sms.jsonl")], encoder, val_file=None)
@@ -7,7 +7,10 @@
 Never imported when serving. sklearn fits the classifier (logistic regression or a one-hidden-layer
 MLP); the result is exported to plain numpy arrays (:class:`models.heads.format.Head`), then
 calibrated on validation data (temperature scaling, or an isotonic table for binary heads, whichever
-has the lower cross-fitted ECE) and given a decision threshold chosen on validation data.
+has the lower cross-fitted ECE) and given a decision threshold chosen on validation data. A head
+may also get language specialists (``HeadConfig.specialist``): models fitted on one language's rows
+alone, used for posts detected in that language. Validation rows are routed by the language that
+``models.langid`` detects, as serving does, never by the data set's own language label.
 """
 
 from __future__ import annotations
@@ -23,10 +26,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from models import langid
+from models.encoder.manifest import DIM
 from models.errors import InvalidInput, ModelUnavailable
 from models.heads.data import TASK_LABELS, Row, read_labelled
 from models.heads.features import extra_features, lexical_grams
-from models.heads.format import Calibration, Head, Lexical, softmax
+from models.heads.format import Calibration, Dense, Head, Lexical, softmax
 
 log = logging.getLogger(__name__)
 
@@ -40,16 +45,21 @@ class CachedEncoder:
     def __init__(self, fingerprint: str):
         self.fingerprint = fingerprint
 
-    def embed(self, texts: list[str]) -> np.ndarray:
-        raise ModelUnavailable(f"no cached embeddings of encoder {self.fingerprint} for these texts")
+    def features(self, texts: list[str]) -> np.ndarray:
+        raise ModelUnavailable(f"no cached features of encoder {self.fingerprint} for these texts")
 
 
 class Encoder(Protocol):
-    """What training needs from an encoder: a batch embed call and a build fingerprint."""
+    """What training needs from an encoder: a batch call for head features and a build fingerprint."""
 
     fingerprint: str
 
-    def embed(self, texts: list[str]) -> np.ndarray: ...
+    def features(self, texts: list[str]) -> np.ndarray: ...
+
+
+def detect_langs(texts: list[str]) -> list[str]:
+    """The language serving would detect for each text (routes posts to language specialists)."""
+    return [r.lang for r in langid.detect_many(texts)]
 
 
 def _sklearn() -> Any:
@@ -61,11 +71,11 @@ def _sklearn() -> Any:
 
 
 # ---------------------------------------------------------------------------------------------
-# embeddings (cached: embedding is by far the slowest step on a CPU)
+# encoder features (cached: the encoder is by far the slowest step on a CPU)
 
 def embed_texts(encoder: Encoder, texts: list[str], *, cache_dir: Path | None = None, batch: int = 512,
                 progress: Callable[[int, int], None] | None = None) -> np.ndarray:
-    """Embed ``texts``; with ``cache_dir``, reuse ``<fingerprint>/<hash of texts>.npy`` when present.
+    """Head features of ``texts``; with ``cache_dir``, reuse ``<fingerprint>/<hash of texts>.npy``.
 
     ``batch`` is large on purpose: the ONNX encoder sorts each call's texts by length, so bigger
     calls pad less.
@@ -81,7 +91,7 @@ def embed_texts(encoder: Encoder, texts: list[str], *, cache_dir: Path | None = 
                 return arr
     out = []
     for i in range(0, len(texts), batch):
-        out.append(np.asarray(encoder.embed(texts[i:i + batch]), dtype=np.float32))
+        out.append(np.asarray(encoder.features(texts[i:i + batch]), dtype=np.float32))
         if progress is not None:
             progress(min(i + batch, len(texts)), len(texts))
     arr = np.concatenate(out) if out else np.zeros((0, 0), np.float32)
@@ -147,6 +157,12 @@ class HeadConfig:
     seed: int = 17
     ensemble: int = 1  # mlp only: average the logits of this many seeds (folded into one wider MLP)
     lexical_C: float = 0.0  # > 0: add a logistic regression over word/char n-grams (this C); logits summed
+    # Language specialists: settings that override the ones above for models fitted on one
+    # language's rows alone (None: no specialists). A language qualifies with at least
+    # ``specialist_min_rows`` training rows covering every label; ``specialist_langs`` narrows that.
+    specialist: dict[str, Any] | None = None
+    specialist_min_rows: int = 1000
+    specialist_langs: list[str] | None = None
 
 
 def sample_weights(labels: Sequence[str], langs: Sequence[str], cfg: HeadConfig) -> np.ndarray:
@@ -175,9 +191,6 @@ def fit_head(task: str, emb: np.ndarray, texts: list[str], labels: list[str], la
              cfg: HeadConfig, fingerprint: str, *, extra: np.ndarray | None = None) -> Head:
     """Fit an uncalibrated head (temperature 1, threshold 0.5) and export it to numpy arrays."""
     _sklearn()
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.neural_network import MLPClassifier
-
     names = TASK_LABELS.get(task) or sorted(set(labels))
     unknown = sorted(set(labels) - set(names))
     if unknown:
@@ -194,16 +207,49 @@ def fit_head(task: str, emb: np.ndarray, texts: list[str], labels: list[str], la
         scale[: emb.shape[1]] = 1.0
     Xs = (X - mean) / scale
     y = np.array([names.index(lab) for lab in labels])
-    sw = sample_weights(labels, langs, cfg)
+    pooled = _fit_dense(Xs, y, texts, sample_weights(labels, langs, cfg), cfg, len(names))
+    by_language = {}
+    if cfg.specialist is not None:
+        sub = HeadConfig(**{**asdict(cfg), **cfg.specialist, "specialist": None})
+        for lang in specialist_languages(labels, langs, cfg, len(names)):
+            rows = [i for i, lg in enumerate(langs) if lg == lang]
+            log.info("fitting the %s specialist of %s on %d rows", lang, task, len(rows))
+            by_language[lang] = _fit_dense(Xs[rows], y[rows], [texts[i] for i in rows],
+                                           sample_weights([labels[i] for i in rows], [lang] * len(rows), sub),
+                                           sub, len(names))
+    return Head(task=task, labels=list(names), weights=pooled.weights, biases=pooled.biases,
+                mean=mean.astype(np.float32), scale=scale.astype(np.float32), features=list(cfg.features),
+                embedding_dim=int(emb.shape[1]),
+                encoder_fingerprint=fingerprint, training={"config": asdict(cfg)}, lexical=pooled.lexical,
+                by_language=by_language)
+
+
+def specialist_languages(labels: list[str], langs: list[str], cfg: HeadConfig, n_labels: int) -> list[str]:
+    """Languages that get a specialist: enough rows, every label present, allowed by the config."""
+    rows = Counter(langs)
+    seen: dict[str, set[str]] = {}
+    for lab, lang in zip(labels, langs):
+        seen.setdefault(lang, set()).add(lab)
+    return sorted(lang for lang, n in rows.items()
+                  if lang not in ("", "und") and n >= cfg.specialist_min_rows and len(seen[lang]) == n_labels
+                  and (cfg.specialist_langs is None or lang in cfg.specialist_langs))
+
+
+def _fit_dense(Xs: np.ndarray, y: np.ndarray, texts: list[str], sw: np.ndarray, cfg: HeadConfig, k: int) -> Dense:
+    """Fit one model of ``cfg.kind`` on standardised inputs; logits for all ``k`` labels."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neural_network import MLPClassifier
+
     if cfg.kind == "lr":
         clf = LogisticRegression(C=cfg.C, max_iter=3000)
         clf.fit(Xs, y, sample_weight=sw)
         W, b = [clf.coef_.T.astype(np.float32)], [clf.intercept_.astype(np.float32)]
     elif cfg.kind == "mlp":
         members = []
-        for k in range(max(1, cfg.ensemble)):
+        for member in range(max(1, cfg.ensemble)):
             clf = MLPClassifier(hidden_layer_sizes=(cfg.hidden,), alpha=cfg.alpha, early_stopping=True,
-                                validation_fraction=0.1, n_iter_no_change=8, max_iter=200, random_state=cfg.seed + k)
+                                validation_fraction=0.1, n_iter_no_change=8, max_iter=200,
+                                random_state=cfg.seed + member)
             clf.fit(Xs, y, sample_weight=sw)
             members.append(clf)
         # Averaging the members' logits is itself one MLP: hidden layers side by side, output
@@ -215,12 +261,9 @@ def fit_head(task: str, emb: np.ndarray, texts: list[str], labels: list[str], la
              (sum(m.intercepts_[1] for m in members) / n).astype(np.float32)]
     else:
         raise InvalidInput(f"unknown head kind {cfg.kind!r}; use lr or mlp")
-    classes = list(clf.classes_)
-    W, b = _expand_outputs(W, b, classes, len(names))
-    lexical = fit_lexical(texts, y, sw, cfg.lexical_C, len(names)) if cfg.lexical_C > 0 else None
-    return Head(task=task, labels=list(names), weights=W, biases=b, mean=mean.astype(np.float32),
-                scale=scale.astype(np.float32), features=list(cfg.features), embedding_dim=int(emb.shape[1]),
-                encoder_fingerprint=fingerprint, training={"config": asdict(cfg)}, lexical=lexical)
+    W, b = _expand_outputs(W, b, list(clf.classes_), k)
+    lexical = fit_lexical(texts, y, sw, cfg.lexical_C, k) if cfg.lexical_C > 0 else None
+    return Dense(W, b, lexical)
 
 
 def fit_lexical(texts: list[str], y: np.ndarray, sw: np.ndarray, C: float, k: int, min_df: int = 3) -> Lexical:
@@ -363,24 +406,27 @@ def train_from_files(task: str, data_files: list[Path], encoder: Encoder, *, val
     head = fit_head(task, emb, texts, [r.label for r in train], [r.lang for r in train], cfg, encoder.fingerprint)
     vtexts = [r.text for r in val]
     vemb = embed_texts(encoder, vtexts, cache_dir=cache_dir)
-    report = finish_head(head, vemb, vtexts, [r.label for r in val], None)
+    report = finish_head(head, vemb, vtexts, [r.label for r in val], None, detect_langs(vtexts))
     head.training.update({"n_train": len(train), "n_val": len(val),
                           "data": [Path(f).name for f in data_files], "trained_at": _now()})
     return head, report
 
 
 def finish_head(head: Head, emb: np.ndarray, texts: list[str], labels: list[str],
-                groups: np.ndarray | None) -> dict[str, Any]:
-    """Calibrate the head and choose its threshold on validation data; return the val report."""
+                groups: np.ndarray | None, langs: list[str] | None = None) -> dict[str, Any]:
+    """Calibrate the head and choose its threshold on validation data; return the val report.
+
+    ``langs``: the detected language of each row, routing rows to specialists as serving does.
+    """
     y = np.array([head.labels.index(lab) for lab in labels])
-    logits = head.logits(emb, texts)
+    logits = head.logits(emb, texts, langs)
     binary = len(head.labels) == 2
     if len(set(y.tolist())) >= 2:
         head.calibration, cal_report = calibrate(logits, y, binary)
     else:
         cal_report = {"note": "validation data has one label only; calibration left at T=1"}
     if binary and len(set(y.tolist())) >= 2:
-        p = head.predict_proba(emb, texts)[:, 1]
+        p = head.predict_proba(emb, texts, langs)[:, 1]
         if head.task == "spam":
             def metric(a: np.ndarray, b: np.ndarray) -> float:
                 from sklearn.metrics import f1_score
@@ -390,7 +436,7 @@ def finish_head(head: Head, emb: np.ndarray, texts: list[str], labels: list[str]
                 from sklearn.metrics import f1_score
                 return float(f1_score(a, b, average="macro", labels=[0, 1], zero_division=0))
         head.threshold = choose_threshold(p, y, groups, metric)
-    pred = head.predict_labels(emb, texts)
+    pred = head.predict_labels(emb, texts, langs)
     name, value = official_metric(head.task, labels, pred)
     report = {"metric_name": name, "metric": value, "calibration": cal_report, "threshold": head.threshold,
               "n_val": len(labels)}
@@ -400,9 +446,12 @@ def finish_head(head: Head, emb: np.ndarray, texts: list[str], labels: list[str]
 
 #: Chosen on validation data (see models/cards/heads.md and the experiments in bench/train_heads.py).
 CONFIGS: dict[str, dict[str, Any]] = {
-    "sentiment": {"kind": "mlp", "hidden": 256, "alpha": 1.0, "features": ["vader", "emoji"], "ensemble": 5},
-    "offensive": {"kind": "mlp", "hidden": 256, "alpha": 1.0, "lexical_C": 3.0},
-    "hate": {"kind": "mlp", "hidden": 256, "alpha": 1.0},
+    "sentiment": {"kind": "mlp", "hidden": 256, "alpha": 1.0, "features": ["vader", "emoji"], "ensemble": 5,
+                  "specialist": {"kind": "lr", "C": 0.0005, "ensemble": 1}},
+    "offensive": {"kind": "mlp", "hidden": 256, "alpha": 1.0, "lexical_C": 3.0,
+                  "specialist": {"kind": "mlp", "alpha": 1.0, "ensemble": 3}},
+    "hate": {"kind": "mlp", "hidden": 256, "alpha": 1.0,
+             "specialist": {"kind": "mlp", "alpha": 1.0}},
     "spam": {"kind": "lr", "C": 3.0, "features": ["vader", "emoji", "script"]},
 }
 
@@ -421,7 +470,11 @@ def _now() -> str:
 
 @dataclass
 class TaskData:
-    """Embedded train and val rows of one task, pooled over its sets; ``set_of`` names each row's set."""
+    """Encoded train and val rows of one task, pooled over its sets; ``set_of`` names each row's set.
+
+    ``langs`` are the sets' language labels (specialists train on them, metrics group by them);
+    ``detected`` what language ID says (val rows are routed by it, as serving routes posts).
+    """
 
     task: str
     emb: np.ndarray
@@ -430,6 +483,7 @@ class TaskData:
     langs: list[str]
     set_of: list[str]
     extra: dict[str, np.ndarray] = field(default_factory=dict)
+    detected: list[str] = field(default_factory=list)
 
     def features(self, names: list[str]) -> np.ndarray | None:
         """Extra feature columns for ``names`` (computed once per group and cached)."""
@@ -476,17 +530,21 @@ def load_task_data(task: str, data_root: Path, encoder: Encoder, cache_dir: Path
                             [lab for p in ps for lab in p[3]], [lang for p in ps for lang in p[4]],
                             [p[0] for p in ps for _ in p[2]]))
     train, val = out
+    val.detected = detect_langs(val.texts)
     if dedupe < 1.0:
         train = drop_near_duplicates(train, val.emb, dedupe)
     return train, val
 
 
 def drop_near_duplicates(train: TaskData, val_emb: np.ndarray, threshold: float) -> TaskData:
-    """``train`` without rows whose (L2-normalised) embedding is within ``threshold`` cosine of a val row."""
-    v = val_emb / np.linalg.norm(val_emb, axis=1, keepdims=True)
+    """``train`` without rows whose embedding is within ``threshold`` cosine of a val row.
+
+    Compares the embedding (the features' last ``DIM`` columns), not the whole feature vector.
+    """
+    v = val_emb[:, -DIM:] / np.linalg.norm(val_emb[:, -DIM:], axis=1, keepdims=True)
     keep = np.ones(len(train.labels), bool)
     for start in range(0, len(keep), 2048):
-        t = train.emb[start:start + 2048]
+        t = train.emb[start:start + 2048, -DIM:]
         t = t / np.linalg.norm(t, axis=1, keepdims=True)
         keep[start:start + 2048] = (t @ v.T).max(axis=1) < threshold
     dropped = Counter(s for s, k in zip(train.set_of, keep) if not k)
@@ -495,7 +553,7 @@ def drop_near_duplicates(train: TaskData, val_emb: np.ndarray, threshold: float)
     ix = np.flatnonzero(keep)
     return TaskData(train.task, train.emb[ix], [train.texts[i] for i in ix], [train.labels[i] for i in ix],
                     [train.langs[i] for i in ix], [train.set_of[i] for i in ix],
-                    {k: v[ix] for k, v in train.extra.items()})
+                    {k: v[ix] for k, v in train.extra.items()}, [train.detected[i] for i in ix] if train.detected else [])
 
 
 def per_set_metrics(task: str, val: TaskData, pred: list[str]) -> dict[str, dict[str, Any]]:
@@ -532,10 +590,11 @@ def train_task(train: TaskData, val: TaskData, cfg: HeadConfig, fingerprint: str
                     extra=train.features(cfg.features))
     fit_s = time.time() - t0
     groups = np.unique(np.array(val.set_of), return_inverse=True)[1]
-    report = finish_head(head, val.emb, val.texts, val.labels, groups)
-    pred = head.predict_labels(val.emb, val.texts)
+    report = finish_head(head, val.emb, val.texts, val.labels, groups, val.detected)
+    pred = head.predict_labels(val.emb, val.texts, val.detected)
     per = per_set_metrics(train.task, val, pred)
     report.update({"per_set": per, "score": selection_score(per), "fit_seconds": round(fit_s, 1),
+                   "specialists": sorted(head.by_language),
                    "config": asdict(cfg), "n_train": len(train.labels),
                    "train_sets": dict(Counter(train.set_of))})
     head.training.update({"val": report, "n_train": len(train.labels), "n_val": len(val.labels),

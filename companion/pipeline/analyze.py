@@ -201,9 +201,11 @@ class Analyzer:
         embeddings = None
         model_out: list[dict[str, Any]] = [{} for _ in posts]
         if self.encoder is not None:
-            embeddings = self.encoder.embed(texts)  # sorts by length internally to pad less
+            # One pass: the heads read every feature layer; topics and interests the last one.
+            features = self.encoder.features(texts)  # sorts by length internally to pad less
+            embeddings = features[:, -self.encoder.dim:]
             if self.heads is not None:
-                model_out = self.heads.predict(embeddings, texts)
+                model_out = self.heads.predict(features, texts, [lang.lang for lang in langs])
         out = []
         for i, (post, lang, signals) in enumerate(zip(posts, langs, model_out)):
             verdict = decider.decide(

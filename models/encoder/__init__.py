@@ -3,6 +3,7 @@
     >>> from models.encoder import load_encoder
     >>> enc = load_encoder(models_dir, device="auto")     # ModelUnavailable if not built yet
     >>> X = enc.embed(["so good!", "太差了"])              # (2, 384) float32, L2-normalised
+    >>> F = enc.features(["so good!", "太差了"])           # (2, enc.feature_dim): what heads read
     >>> enc.fingerprint, enc.id, enc.dim, enc.providers
 
 Backends share one interface (:class:`Encoder`): ``onnx`` (the built int8/fp16 model, the
@@ -31,11 +32,16 @@ class Encoder(Protocol):
 
     id: str
     dim: int
+    feature_dim: int
     fingerprint: str
     providers: list[str]
 
     def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """``(n, dim)`` float32 L2-normalised embeddings in input order."""
+        ...
+
+    def features(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """``(n, feature_dim)`` float32 task-head inputs; the last ``dim`` columns are :meth:`embed`'s."""
         ...
 
 

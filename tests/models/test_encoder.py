@@ -128,6 +128,19 @@ def test_embed_is_normalised_float32_in_input_order(encoder):
         assert int(np.argmax(batch @ single)) == i
 
 
+def test_features_are_one_normalised_pool_per_layer_ending_with_the_embedding(encoder, models_dir):
+    from models.encoder.manifest import FEATURE_DIM, FEATURE_LAYERS
+
+    assert read_manifest(encoder_folder(models_dir))["feature_layers"] == list(FEATURE_LAYERS)
+    feats = encoder.features(POSTS, batch_size=8)
+    assert feats.shape == (len(POSTS), FEATURE_DIM) == (len(POSTS), encoder.feature_dim)
+    blocks = feats.reshape(len(POSTS), len(FEATURE_LAYERS), 384)
+    np.testing.assert_allclose(np.linalg.norm(blocks, axis=2), 1.0, atol=1e-4)
+    np.testing.assert_allclose(feats[:, -384:], encoder.embed(POSTS, batch_size=8), atol=1e-6)
+    # Inner layers are not copies of the last one: a lower layer sits measurably apart from it.
+    assert float(np.mean(np.sum(blocks[:, 0] * blocks[:, -1], axis=1))) < 0.95
+
+
 def test_encoder_reports_identity(encoder, models_dir):
     manifest = read_manifest(encoder_folder(models_dir))
     assert encoder.id == ENCODER_ID and encoder.dim == 384

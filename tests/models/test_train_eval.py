@@ -80,7 +80,7 @@ def test_train_from_files_on_tiny_data_gives_a_loadable_calibrated_head(tmp_path
     heads = load_heads(tmp_path / "heads", encoder_fingerprint=enc.fingerprint)
     assert heads.tasks == ["spam"] and heads.labels["spam"] == ["ham", "spam"]
     texts = ["Free prize! Call now to claim your cash", "see you at dinner"]
-    scores = [p["scores"]["spam"] for p in heads.predict(enc.embed(texts), texts)]
+    scores = [p["scores"]["spam"] for p in heads.predict(enc.features(texts), texts)]
     assert scores[0] > scores[1]
     assert report["metric_name"] == "macro_f1" and report["metric"] > 0.8
     assert head.training["n_train"] == len(SPAM)
@@ -134,3 +134,28 @@ def test_train_cli_writes_a_head_into_the_users_models_dir(tmp_path):
     from models.encoder import load_encoder
     fp = load_encoder(models_dir).fingerprint
     assert load_heads(out, encoder_fingerprint=fp).tasks == ["spam"]
+
+
+def test_language_specialists_learn_what_the_pooled_model_cannot():
+    """Two languages label the same direction oppositely: pooled is at chance, specialists are not."""
+    import numpy as np
+
+    from models.train import HeadConfig, fit_head
+
+    rng = np.random.default_rng(0)
+    n = 600
+    x = rng.normal(size=(2 * n, 16)).astype(np.float32)
+    langs = ["aa"] * n + ["bb"] * n
+    flip = np.array([0] * n + [1] * n)
+    labels = ["spam" if (v > 0) != f else "ham" for v, f in zip(x[:, 0], flip)]
+    texts = [f"t{i}" for i in range(2 * n)]
+    cfg = HeadConfig("lr", 1.0, specialist={"C": 1.0}, specialist_min_rows=500)
+    head = fit_head("spam", x, texts, labels, langs, cfg, "fp")
+    assert sorted(head.by_language) == ["aa", "bb"]
+    routed = head.predict_labels(x, texts, langs)
+    pooled = head.predict_labels(x, texts)
+    acc = lambda pred: np.mean([p == t for p, t in zip(pred, labels)])  # noqa: E731
+    assert acc(routed) > 0.95 and acc(pooled) < 0.7
+    # A language under the row minimum, or missing a label, gets no specialist.
+    few = fit_head("spam", x, texts, labels, langs, HeadConfig("lr", 1.0, specialist={}, specialist_min_rows=700), "fp")
+    assert few.by_language == {}
