@@ -77,6 +77,11 @@ NOTES = """\
   ~74.5. Specialists are logistic regression for sentiment (C=0.0005 on standardised features),
   3-seed MLPs with the n-gram part for offensive (1-seed ones: TweetEval 72.5) and 1-seed MLPs for
   hate (3 seeds: same mean, 14 MB more).
+  Also tried and not adopted: mixing the pooled and specialist logits for offensive (TweetEval
+  73.0-74.1 at the shared threshold); max-pooling the last layer or pooling all 12 layers (within
+  noise of layers 4-12); fine-tuning the encoder's top two layers on TweetEval offensive in PyTorch
+  (lower layers frozen, 3 epochs on the CPU): 75.4 at threshold 0.5, 76.2 at the best val
+  threshold, about one point over frozen features, too little for a second encoder branch.
 - **Lexical n-grams for offensive** (2026-11-29, second run): the offensive head adds a logistic
   regression over words, word pairs and character 4-grams (`lexical_grams` in
   `models/heads/features.py`, n-grams in >= 3 training posts) to the MLP's logits. The frozen
