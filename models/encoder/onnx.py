@@ -32,6 +32,7 @@ from models.encoder.manifest import (
     MAX_TOKENS,
     NORMALIZATION,
     PREFIX,
+    layer_output_name,
     read_manifest,
 )
 from models.errors import InvalidInput, ModelMismatch, ModelUnavailable
@@ -133,7 +134,7 @@ class OnnxEncoder:
         # Builds before recipe v3 expose only last_hidden_state: they give no head features.
         layers = tuple(self.manifest.get("feature_layers", ()))
         outputs = {o.name for o in self._session.get_outputs()}
-        wanted = [f"hidden_state_{k}" for k in layers[:-1]]
+        wanted = [layer_output_name(k) for k in layers[:-1]]
         if layers and (layers[-1] != FEATURE_LAYERS[-1] or not set(wanted) <= outputs):
             raise ModelMismatch(f"the encoder in {folder} lacks the layer outputs its manifest lists; "
                                 "rebuild it: `feedlens models build --force`.")
@@ -154,9 +155,10 @@ class OnnxEncoder:
         The last ``dim`` columns are :meth:`embed`'s embedding.
         """
         if isinstance(texts, str):
-            raise InvalidInput("embed() takes a list of texts, not one string")
+            raise InvalidInput("the encoder takes a list of texts, not one string")
         if not all(isinstance(t, str) for t in texts):
-            raise InvalidInput("embed() takes a list of strings; got " + ", ".join(sorted({type(t).__name__ for t in texts})))
+            raise InvalidInput("the encoder takes a list of strings; got "
+                               + ", ".join(sorted({type(t).__name__ for t in texts})))
         n = len(texts)
         out = np.zeros((n, self.feature_dim), dtype=np.float32)
         if n == 0:

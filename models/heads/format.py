@@ -5,8 +5,8 @@
     >>> head.save(Path("out/sentiment.npz"))
 
 Arrays in the file: ``W0, b0, W1, b1, ...`` (dense layers, ReLU between them, the last gives
-logits; weights stored as float16, computed in float32), ``mean`` and ``scale`` (input standardisation), ``cal_x`` / ``cal_y`` (isotonic table,
-possibly empty) and ``meta``: a JSON string with ``format``, ``task``, ``labels``, ``features``
+logits; weights stored as float16, computed in float32), ``mean`` and ``scale`` (input
+standardisation), ``cal_x`` / ``cal_y`` (isotonic table, possibly empty) and ``meta``: a JSON string with ``format``, ``task``, ``labels``, ``features``
 (feature groups after the embedding), ``embedding_dim``, ``calibration`` (``{"kind": "temperature",
 "T": t}`` or ``{"kind": "isotonic"}``), ``threshold`` (binary decision threshold on the calibrated
 positive probability), ``encoder_fingerprint`` and ``training`` (data, metrics, settings).
