@@ -165,9 +165,9 @@ STRIP_MIN_BYTES = 1 << 20
 _PT_LOAD = 1
 
 
-def load_segments(path: Path) -> list[tuple[int, int, int, int]] | None:
-    """``(offset, vaddr, filesz, memsz)`` of each PT_LOAD segment of a 64-bit little-endian ELF file,
-    or ``None`` if it is not one."""
+def _program_header_table(path: Path) -> list[tuple[int, ...]] | None:
+    """Every program header of a 64-bit little-endian ELF file as its eight fields (type, flags,
+    offset, vaddr, paddr, filesz, memsz, align), or ``None`` if it is not one."""
     import struct
 
     with open(path, "rb") as fh:
@@ -178,12 +178,17 @@ def load_segments(path: Path) -> list[tuple[int, int, int, int]] | None:
         phentsize, phnum = struct.unpack_from("<HH", head, 0x36)
         fh.seek(phoff)
         table = fh.read(phentsize * phnum)
-    segments = []
-    for i in range(phnum):
-        p_type, _flags, offset, vaddr, _paddr, filesz, memsz, _align = struct.unpack_from("<IIQQQQQQ", table, i * phentsize)
-        if p_type == _PT_LOAD:
-            segments.append((offset, vaddr, filesz, memsz))
-    return segments
+    return [struct.unpack_from("<IIQQQQQQ", table, i * phentsize) for i in range(phnum)]
+
+
+def load_segments(path: Path) -> list[tuple[int, int, int, int]] | None:
+    """``(offset, vaddr, filesz, memsz)`` of each PT_LOAD segment of a 64-bit little-endian ELF file,
+    or ``None`` if it is not one."""
+    table = _program_header_table(path)
+    if table is None:
+        return None
+    return [(offset, vaddr, filesz, memsz)
+            for p_type, _flags, offset, vaddr, _paddr, filesz, memsz, _align in table if p_type == _PT_LOAD]
 
 
 def _alignment(segments: list[tuple[int, int, int, int]]) -> int:
@@ -288,19 +293,8 @@ def drop_debug_sections(src: Path, dst: Path) -> bool:
 
 def program_headers(path: Path) -> list[tuple[int, ...]]:
     """Every program header without its file offset: type, flags, addresses, sizes, alignment."""
-    import struct
-
-    with open(path, "rb") as fh:
-        head = fh.read(64)
-        phoff, = struct.unpack_from("<Q", head, 0x20)
-        phentsize, phnum = struct.unpack_from("<HH", head, 0x36)
-        fh.seek(phoff)
-        table = fh.read(phentsize * phnum)
-    out = []
-    for i in range(phnum):
-        p_type, flags, _offset, vaddr, paddr, filesz, memsz, align = struct.unpack_from("<IIQQQQQQ", table, i * phentsize)
-        out.append((p_type, flags, vaddr, paddr, filesz, memsz, align))
-    return out
+    return [(p_type, flags, vaddr, paddr, filesz, memsz, align)
+            for p_type, flags, _offset, vaddr, paddr, filesz, memsz, align in _program_header_table(path) or []]
 
 
 def same_memory_image(new: Path, old: Path, ignore: list[tuple[int, int, int]] = ()) -> bool:
