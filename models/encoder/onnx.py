@@ -147,20 +147,24 @@ class OnnxEncoder:
 
     def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Embeddings ``(len(texts), 384)`` float32, L2-normalised, in input order."""
-        return self.features(texts, batch_size)[:, -self.dim:]
+        return self._pooled(texts, batch_size, ["last_hidden_state"])
 
     def features(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Head features ``(len(texts), feature_dim)``: one L2-normalised mean pool per feature layer.
 
         The last ``dim`` columns are :meth:`embed`'s embedding.
         """
+        return self._pooled(texts, batch_size, self._outputs)
+
+    def _pooled(self, texts: list[str], batch_size: int, outputs: list[str]) -> np.ndarray:
+        """Mean pools of the graph ``outputs``, side by side; only these are copied out and pooled."""
         if isinstance(texts, str):
             raise InvalidInput("the encoder takes a list of texts, not one string")
         if not all(isinstance(t, str) for t in texts):
             raise InvalidInput("the encoder takes a list of strings; got "
                                + ", ".join(sorted({type(t).__name__ for t in texts})))
         n = len(texts)
-        out = np.zeros((n, self.feature_dim), dtype=np.float32)
+        out = np.zeros((n, self.dim * len(outputs)), dtype=np.float32)
         if n == 0:
             return out
         if batch_size < 1:
@@ -180,7 +184,7 @@ class OnnxEncoder:
             if "token_type_ids" in self._inputs:
                 feeds["token_type_ids"] = np.zeros_like(ids)
             with self._lock:  # one run at a time: ORT already uses every allowed core
-                hidden = self._session.run(self._outputs, feeds)
+                hidden = self._session.run(outputs, feeds)
             out[idx] = np.concatenate([_mean_pool(h, mask) for h in hidden], axis=1)
         return out
 
