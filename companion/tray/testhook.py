@@ -21,6 +21,20 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 
+def recv_line(conn: socket.socket) -> bytes:
+    """One message: the bytes up to and including its newline, or up to EOF.
+
+    The tests' client (tests/tray/traytools.py) reads the replies with it too.
+    """
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
 def describe(menu: Any) -> list[dict[str, Any]]:
     out = []
     for item in menu.items:
@@ -73,13 +87,7 @@ def serve_test_hook(tray: Any, path: Path) -> None:
             conn, _ = sock.accept()
             with conn:
                 try:
-                    data = b""
-                    while not data.endswith(b"\n"):
-                        chunk = conn.recv(65536)
-                        if not chunk:
-                            break
-                        data += chunk
-                    reply = handle(tray, json.loads(data))
+                    reply = handle(tray, json.loads(recv_line(conn)))
                 except Exception as exc:  # report to the test instead of dying
                     reply = {"error": f"{type(exc).__name__}: {exc}"}
                 conn.sendall(json.dumps(reply).encode() + b"\n")

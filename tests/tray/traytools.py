@@ -14,6 +14,8 @@ from typing import Any
 
 import requests
 
+from companion.tray.testhook import recv_line
+
 ROOT = Path(__file__).resolve().parents[2]
 
 FAKE_OPENER = """#!/bin/sh
@@ -76,12 +78,7 @@ class Tray:
             s.settimeout(20)
             s.connect(str(self.sock))
             s.sendall(json.dumps({"op": op, **kw}).encode() + b"\n")
-            data = b""
-            while not data.endswith(b"\n"):
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+            data = recv_line(s)
         if not data and op == "click" and kw.get("path") == ["Quit Feedlens"]:
             return {}  # the process ended before the hook could answer: that is what Quit does
         reply = json.loads(data)
