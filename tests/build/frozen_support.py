@@ -12,12 +12,13 @@ import contextlib
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from keyring_daemons import read_keyring_env, stop_keyring_daemons
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST_EXE = ROOT / "dist" / "feedlens" / ("feedlens.exe" if os.name == "nt" else "feedlens")
@@ -84,17 +85,12 @@ def private_keyring(base: Path) -> Iterator[dict[str, str]]:
         return
     out = subprocess.run(["sh", str(ROOT / "tests" / "privacy" / "start_keyring.sh"), str(base)],
                          capture_output=True, text=True, timeout=30, check=True).stdout
-    info = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+    info = read_keyring_env(out)
     try:
         yield {"DBUS_SESSION_BUS_ADDRESS": info["DBUS_SESSION_BUS_ADDRESS"], "HOME": str(base / "home"),
                "XDG_DATA_HOME": str(base / "data"), "XDG_RUNTIME_DIR": str(base / "run")}
     finally:
-        for pid in (info.get("KEYRING_PID"), info.get("DBUS_PID")):
-            if pid:
-                try:
-                    os.kill(int(pid), signal.SIGTERM)
-                except (ProcessLookupError, ValueError):
-                    pass
+        stop_keyring_daemons(info)
 
 
 def start_serving(exe: Path, env: dict[str, str], timeout_s: float = 60) -> tuple[subprocess.Popen, int, float]:

@@ -8,9 +8,7 @@ fine for tests, and refused by the product (``privacy.keys`` only accepts it whe
 from __future__ import annotations
 
 import gc
-import os
 import shutil
-import signal
 import subprocess
 import warnings
 from collections.abc import Iterator
@@ -19,6 +17,7 @@ from pathlib import Path
 import keyring
 import pytest
 
+from keyring_daemons import read_keyring_env, stop_keyring_daemons
 from privacy import keys
 from privacy.vault import Vault
 from vault_helpers import FileTestKeyring
@@ -80,7 +79,7 @@ def secret_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     home = tmp_path / "kr-home"
     out = subprocess.run(["sh", str(HERE / "start_keyring.sh"), str(home)], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    env = dict(line.split("=", 1) for line in out.stdout.splitlines() if "=" in line)
+    env = read_keyring_env(out.stdout)
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", env["DBUS_SESSION_BUS_ADDRESS"])
     from keyring.backends import SecretService
 
@@ -95,9 +94,4 @@ def secret_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResourceWarning)
             gc.collect()
-        for pid in (env.get("KEYRING_PID"), env.get("DBUS_PID")):
-            if pid:
-                try:
-                    os.kill(int(pid), signal.SIGTERM)
-                except (ProcessLookupError, ValueError):
-                    pass
+        stop_keyring_daemons(env)
