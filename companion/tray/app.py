@@ -53,6 +53,9 @@ class TrayApp:
         self._loop_started = threading.Event()
         self._icon_stop_lock = threading.Lock()
         self._icon_stopped = False
+        # Held while the icon image and ``state`` change together, so a reader (the test hook)
+        # never sees one without the other.
+        self.state_lock = threading.Lock()
         self.exited = threading.Event()
         # Called when pystray's loop does not return after the icon was stopped (see _watchdog).
         self.on_stuck: Callable[[], None] = lambda: os._exit(0)
@@ -158,9 +161,10 @@ class TrayApp:
         state = self.controls.state()
         if state == self.state and not force:
             return
-        # The image first: whoever sees the new ``state`` (the menu, the test hook) sees its image too.
-        self.icon.icon = icons.icon_image(state)
-        self.state = state
+        # The image first: whoever sees the new ``state`` (the menu) sees its image too.
+        with self.state_lock:
+            self.icon.icon = icons.icon_image(state)
+            self.state = state
         self.icon.title = self.title()
         self.icon.update_menu()
         log.debug("tray state: %s", state)

@@ -61,9 +61,11 @@ def handle(tray: Any, request: dict[str, Any]) -> dict[str, Any]:
     if op == "state":
         from companion.tray import icons
 
-        return {"state": tray.state, "title": tray.icon.title, "visible": bool(tray.icon.visible),
+        with tray.state_lock:  # one snapshot: refresh() changes the image and the state together
+            state, image = tray.state, tray.icon.icon
+        return {"state": state, "title": tray.icon.title, "visible": bool(tray.icon.visible),
                 "docked": getattr(tray.icon, "_systray_manager", None) is not None,
-                "image_matches_state": tray.icon.icon is icons.icon_image(tray.state)}
+                "image_matches_state": image is icons.icon_image(state)}
     if op == "click":
         item = find(tray.icon.menu, list(request["path"]))
         item(tray.icon)
