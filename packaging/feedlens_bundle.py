@@ -47,6 +47,7 @@ NOT_SHIPPED: tuple[str, ...] = (
     "**/*.pyc",
     "**/py.typed",
     "models/heads/*.jsonl",
+    "models/encoder/tuned/*.npz",                            # built into the shipped encoder's tuned-int8.onnx
     "models/**/*.ipynb",
     "privacy/INVENTORY.md",                                  # docs of the vault schema (a test reads it)
 )
@@ -98,14 +99,16 @@ def package_folder(name: str) -> Path:
 def encoder_files(models_dir: Path, gpu_providers: bool) -> tuple[Path, list[str], dict | None]:
     """Encoder folder, the files to ship, and a trimmed manifest if some files are left out.
 
-    The fp16 model only runs on a GPU execution provider; when the onnxruntime being bundled has
-    none (the plain CPU wheel), shipping it would add ~half the encoder's size for nothing.
+    The fp16 graphs (the model and its tuned top) only run on a GPU execution provider; when the
+    onnxruntime being bundled has none (the plain CPU wheel), shipping them would add ~half the
+    encoder's size for nothing.
     """
     folder = models_dir / ENCODER_ID
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     names = list(manifest["files"])
-    if not gpu_providers and "model-fp16.onnx" in names:
-        names.remove("model-fp16.onnx")
+    fp16 = [n for n in names if n.endswith("-fp16.onnx")]
+    if not gpu_providers and fp16:
+        names = [n for n in names if n not in fp16]
         trimmed = dict(manifest, files={n: manifest["files"][n] for n in names})
         return folder, names, trimmed
     return folder, names, None

@@ -48,17 +48,21 @@ def _bar(label: str, quiet: bool):
               help="Folder for <task>.npz (default: 'heads' in your models dir; --all: the committed heads).")
 @click.option("--all", "all_", is_flag=True,
               help="Reproduce every committed head from ../shared/data and rewrite models/cards/heads.md.")
+@click.option("--tune-top", is_flag=True,
+              help="Fine-tune the encoder's tuned top layers from ../shared/data (needs torch; then "
+                   "`feedlens models build --force` and `feedlens train --all`).")
 @click.option("--data-root", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="With --all: the labelled sets folder (default: ../shared/data or $FEEDLENS_SHARED_DATA).")
+              help="With --all or --tune-top: the labelled sets folder (default: ../shared/data or $FEEDLENS_SHARED_DATA).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 def train(task: str | None, data: tuple[Path, ...], val: Path | None, out: Path | None, all_: bool,
-          data_root: Path | None, quiet: bool) -> None:
+          tune_top: bool, data_root: Path | None, quiet: bool) -> None:
     """Train a task head on the shared encoder's embeddings.
 
     \b
     Example:
         feedlens train --task spam --data my_sms.jsonl --val my_sms_val.jsonl
         feedlens train --all
+        feedlens train --tune-top
     """
     cfg = config_or_exit()
     try:
@@ -67,17 +71,26 @@ def train(task: str | None, data: tuple[Path, ...], val: Path | None, out: Path 
         raise click.ClickException(f"training needs the train extra: pip install 'feedlens[train]' ({exc})")
     try:
         enc = _encoder(cfg)
+        # Embeddings are cached (keyed by encoder fingerprint and text hash) so a rerun is quick.
+        cache = Path(os.environ.get("FEEDLENS_EMB_CACHE", models_dir(cfg) / "embedding-cache"))
+        say = None if quiet else (lambda m: click.echo(m, err=True))
+        if tune_top:
+            if all_ or task or data or val:
+                raise click.UsageError("--tune-top trains from the shared data on its own; drop --all/--task/--data/--val")
+            from models.tune import tune_top as run_tune
+            report = run_tune(data_root or _shared_data(), enc, cache_dir=cache, progress=say)
+            click.echo(f"tuned top: val macro F1 {100 * report['val_macro_f1']:.1f} on {report['n_val']} posts; "
+                       "now run `feedlens models build --force`, then `feedlens train --all`")
+            return
         if all_:
             if task or data or val:
                 raise click.UsageError("--all trains every head from the shared data; drop --task/--data/--val")
-            # Embeddings are cached (keyed by encoder fingerprint and text hash) so a rerun is quick;
-            # the experiments table comes from bench/train_heads.py when it has been run.
-            cache = Path(os.environ.get("FEEDLENS_EMB_CACHE", models_dir(cfg) / "embedding-cache"))
+            # The experiments table comes from bench/train_heads.py when it has been run.
             results = REPO / "bench" / "results" / "heads_experiments.json"
             target = out or REPO / "models" / "heads"
             exp = json.loads(results.read_text()) if results.is_file() else None
             reports = tr.train_all(data_root or _shared_data(), enc, target, cache_dir=cache,
-                                   progress=None if quiet else (lambda m: click.echo(m, err=True)))
+                                   progress=say)
             from models.heads.card import write_card
             write_card(REPO / "models" / "cards" / "heads.md", reports, enc.fingerprint, exp)
             for t, rep in reports.items():

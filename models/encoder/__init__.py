@@ -1,5 +1,8 @@
 """The shared sentence encoder: one forward pass per post feeds every task head.
 
+The pass also runs the *tuned top* (fine-tuned copies of the last layers, for offence) on a middle
+layer's output; see models/encoder/manifest.py.
+
     >>> from models.encoder import load_encoder
     >>> enc = load_encoder(models_dir, device="auto")     # ModelUnavailable if not built yet
     >>> X = enc.embed(["so good!", "太差了"])              # (2, 384) float32, L2-normalised

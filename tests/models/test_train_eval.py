@@ -136,6 +136,17 @@ def test_train_cli_writes_a_head_into_the_users_models_dir(tmp_path):
     assert load_heads(out, encoder_fingerprint=fp).tasks == ["spam"]
 
 
+def test_tune_top_cli_refuses_other_training_options_and_leaves_the_committed_file(tmp_path):
+    models_dir = onnx_models_dir()
+    from companion.cli.train import train
+    from models.encoder.manifest import TUNED_WEIGHTS
+    before = TUNED_WEIGHTS.read_bytes()
+    res = CliRunner().invoke(train, ["--tune-top", "--task", "spam"],
+                             env={"FEEDLENS_HOME": str(tmp_path), "FEEDLENS_MODELS": str(models_dir)})
+    assert res.exit_code == 2 and "drop --all/--task/--data/--val" in res.output
+    assert TUNED_WEIGHTS.read_bytes() == before
+
+
 def test_language_specialists_learn_what_the_pooled_model_cannot():
     """Two languages label the same direction oppositely: pooled is at chance, specialists are not."""
     import numpy as np
