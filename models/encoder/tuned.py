@@ -13,8 +13,6 @@ training (models/tune.py) writes it.
 
 from __future__ import annotations
 
-import json
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from models.errors import ModelMismatch
+from models.npzfile import READ_ERRORS, open_npz, save_npz
 
 TUNED_FORMAT = 1
 
@@ -47,13 +46,7 @@ def write_tuned(path: Path, top: TunedTop) -> None:
     """Write atomically (temp file + rename): a killed training run leaves the old file intact."""
     meta = {"format": TUNED_FORMAT, "task": top.task, "from_layer": top.from_layer, "layers": top.layers,
             "source_sha256": top.source_sha256, "training": top.training}
-    arrays = {"meta": np.array(json.dumps(meta, sort_keys=True))}
-    arrays.update({k: np.asarray(v, np.float16) for k, v in top.params.items()})
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez_compressed(tmp, **arrays)
-    tmp.replace(path)
+    save_npz(path, meta, {k: np.asarray(v, np.float16) for k, v in top.params.items()})
 
 
 def read_tuned(path: Path) -> TunedTop:
@@ -66,14 +59,12 @@ def read_tuned(path: Path) -> TunedTop:
     if not path.is_file():
         raise ModelMismatch(f"the tuned top {path} is missing; {hint}")
     try:
-        # Our own handle: numpy leaves its file open when the zip directory is damaged.
-        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:
-            meta = json.loads(str(z["meta"]))
+        with open_npz(path) as (meta, z):
             params = {k: z[k].astype(np.float32) for k in z.files if k != "meta"}
         top = TunedTop(str(meta["task"]), int(meta["from_layer"]), int(meta["layers"]),
                        str(meta["source_sha256"]), params, dict(meta.get("training", {})))
         fmt = meta["format"]
-    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
+    except READ_ERRORS as exc:
         raise ModelMismatch(f"the tuned top {path} is unreadable ({exc}); {hint}") from exc
     if fmt != TUNED_FORMAT:
         raise ModelMismatch(f"the tuned top {path} has format {fmt!r}, this Feedlens reads {TUNED_FORMAT}; {hint}")

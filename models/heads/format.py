@@ -20,8 +20,6 @@ a post detected as ``xx`` gets that model's logits instead of the pooled ones (s
 
 from __future__ import annotations
 
-import json
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,7 @@ import numpy as np
 from models.encoder.manifest import DIM, FEATURE_BLOCKS
 from models.errors import InvalidInput, ModelUnavailable
 from models.heads.features import FEATURE_SIZES, extra_features, lexical_grams
+from models.npzfile import READ_ERRORS, open_npz, save_npz
 
 FORMAT_VERSION = 1
 
@@ -226,19 +225,14 @@ class Head:
             "by_language": {lang: {"n_layers": len(d.weights)} for lang, d in sorted(self.by_language.items())},
             "blocks": self.blocks,
         }
-        arrays: dict[str, np.ndarray] = {"meta": np.array(json.dumps(meta, sort_keys=True))}
-        arrays.update(self.pooled.arrays())
+        arrays = self.pooled.arrays()
         for lang, d in self.by_language.items():
             arrays.update(d.arrays(f"{lang}."))
         arrays["mean"] = self.mean.astype(np.float32)
         arrays["scale"] = self.scale.astype(np.float32)
         arrays["cal_x"] = np.asarray(self.calibration.x, np.float32)
         arrays["cal_y"] = np.asarray(self.calibration.y, np.float32)
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez_compressed(tmp, **arrays)
-        tmp.replace(path)
+        save_npz(path, meta, arrays)
 
 
 def load_head(path: Path) -> Head:
@@ -250,15 +244,13 @@ def load_head(path: Path) -> Head:
     if not path.is_file():
         raise ModelUnavailable(f"head file {path} not found; train it with `feedlens train`")
     try:
-        # Our own handle: numpy leaves its file open when the zip directory is damaged.
-        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:
-            meta = json.loads(str(z["meta"]))
+        with open_npz(path) as (meta, z):
             k = len(meta["labels"])
             pooled = Dense.from_arrays(z, int(meta["n_layers"]), k)
             by_language = {lang: Dense.from_arrays(z, int(info["n_layers"]), k, f"{lang}.")
                            for lang, info in meta.get("by_language", {}).items()}
             mean, scale, cal_x, cal_y = z["mean"], z["scale"], z["cal_x"], z["cal_y"]
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e:  # JSONDecodeError is a ValueError
+    except READ_ERRORS as e:
         raise ModelUnavailable(f"head file {path} is unreadable ({e}); retrain it with `feedlens train`") from e
     if meta.get("format") != FORMAT_VERSION:
         raise ModelUnavailable(f"head file {path} has format {meta.get('format')}, this Feedlens reads "
